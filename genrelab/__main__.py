@@ -1,0 +1,3 @@
+from genrelab.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,117 @@
+"""`genrelab bench`: decode, feature, model and end-to-end speed on generated audio (numbers, not asserts)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from genrelab.audio import load
+from genrelab.audio.synthesis import music_like
+
+
+def _best(fn: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def make_track(folder: Path, minutes: float = 4.0, sr: int = 44100, fmt: str = "mp3") -> Path:
+    """Write a stereo music-like track of ``minutes`` (mp3 or flac), written in 30-s blocks."""
+    import soundfile as sf
+
+    path = folder / f"bench_{minutes:g}min.{fmt}"
+    block_s = 30.0
+    fmt_args = {"format": "MP3", "subtype": "MPEG_LAYER_III"} if fmt == "mp3" else {"format": "FLAC"}
+    with sf.SoundFile(path, "w", samplerate=sr, channels=2, **fmt_args) as fh:
+        done = 0.0
+        seed = 0
+        while done < minutes * 60 - 1e-6:
+            seconds = min(block_s, minutes * 60 - done)
+            fh.write(music_like(seconds, sr, seed=seed, channels=2, root_hz=196.0 + 20 * (seed % 5)))
+            done += seconds
+            seed += 1
+    return path
+
+
+def _peak_rss_child(model: Path, audio: Path) -> tuple[float, float]:
+    """Analyse ``audio`` in a fresh process; (peak RSS MB, seconds)."""
+    code = (
+        "import resource,sys,time;from genrelab.analysis import analyse_file;"
+        "from genrelab.model.engine import OnnxEngine;e=OnnxEngine(sys.argv[1]);t=time.perf_counter();"
+        "a=analyse_file(sys.argv[2],e);print(time.perf_counter()-t,"
+        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(model), str(audio)], capture_output=True, text=True,
+                         check=True).stdout.split()
+    return float(out[1]), float(out[0])
+
+
+def run_benchmarks(model: Path | None = None, *, threads: int | None = None, quick: bool = False,
+                   long: bool = False, echo: Callable[[str], None] | None = print) -> dict:
+    """Measure and return the numbers (and print them through ``echo``)."""
+    from genrelab.analysis import analyse_file
+    from genrelab.dsp import model_inputs, track_features, window_starts
+    from genrelab.dsp import windows as dsp_windows
+    from genrelab.model.engine import OnnxEngine, TorchEngine
+    from genrelab.model.registry import default_model_path
+
+    say = echo or (lambda _s: None)
+    model = Path(model) if model else default_model_path()
+    repeats = 1 if quick else 3
+    report: dict = {"model": str(model), "cpu_count": os.cpu_count(), "backends": {}}
+    engines = {"onnx": OnnxEngine(model, device="auto", threads=threads)}
+    try:
+        import torch  # noqa: F401
+
+        engines["torch"] = TorchEngine(model, device="auto", threads=threads)
+    except ImportError:
+        say("torch not installed: torch backend skipped")
+    spec = engines["onnx"].card.spec
+    say(f"model {model.name}: {engines['onnx'].card.architecture}, input {spec.model_input_shape}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        track = make_track(Path(tmp), 4.0)
+        t_decode = _best(lambda: load(track, sr=spec.sr), repeats)
+        audio = load(track, sr=spec.sr)
+        minutes = audio.duration_s / 60
+        t_feat = _best(lambda: track_features(audio.samples, spec), repeats)
+        feats = track_features(audio.samples, spec)
+        starts = window_starts(feats.n_columns, spec, 0.5)
+        report.update(decode_ms_per_min=1000 * t_decode / minutes, features_ms_per_min=1000 * t_feat / minutes,
+                      track="4-min 44.1 kHz stereo MP3 (generated)", windows=int(len(starts)))
+        say(f"decode   {report['decode_ms_per_min']:8.1f} ms per minute of audio (MP3 44.1 kHz stereo -> {spec.sr} mono)")
+        say(f"features {report['features_ms_per_min']:8.1f} ms per minute of audio")
+        for name, engine in engines.items():
+            row: dict = {"device": engine.description}
+            for batch in (1, 16, 64):
+                x = model_inputs(dsp_windows.cut(feats.db, starts[:batch], spec), spec)
+                engine.predict(x)  # warm-up
+                n_rep = max(1, (repeats * 64) // batch // (4 if quick else 1))
+                t = _best(lambda x=x: engine.predict(x), n_rep)
+                row[f"windows_per_s_batch{batch}"] = batch / t
+            t_model = sum(
+                _best(lambda s=s: engine.predict(model_inputs(dsp_windows.cut(feats.db, s, spec), spec)), 1)
+                for s in np.array_split(starts, max(1, len(starts) // 32)))
+            t_e2e = _best(lambda e=engine: analyse_file(track, e, 0.5), repeats)
+            row.update(end_to_end_s=t_e2e, model_s=t_model, model_share=t_model / t_e2e)
+            report["backends"][name] = row
+            say(f"{name:6s} {engine.description}: " + ", ".join(
+                f"batch {b}: {row[f'windows_per_s_batch{b}']:.0f} windows/s" for b in (1, 16, 64)))
+            say(f"{name:6s} end-to-end 4-min track at hop 0.5 s ({len(starts)} windows): {t_e2e:.2f} s "
+                f"(model {t_model:.2f} s = {100 * t_model / t_e2e:.0f} %)")
+        if long:
+            big = make_track(Path(tmp), 60.0, fmt="flac")
+            rss, secs = _peak_rss_child(model, big)
+            report.update(long_track_peak_rss_mb=rss, long_track_s=secs)
+            say(f"60-min 44.1 kHz stereo FLAC: analysed in {secs:.1f} s, peak RSS {rss:.0f} MB")
+    return report

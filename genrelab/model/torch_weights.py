@@ -1,0 +1,48 @@
+"""Rebuild the torch net of an exported ONNX model (for the torch engine), from the file alone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from genrelab.errors import ModelError
+from genrelab.model.card import CARD_KEY, ModelCard
+from genrelab.model.export import ALIASES_KEY
+
+
+def net_from_onnx(path: Path):
+    """(net, card): the card's architecture filled with the file's weights, in eval mode.
+
+    Export keeps torch's parameter names; parameters the exporter merged with an identical one are listed in
+    the ``genrelab.torch_aliases`` metadata. Raises ModelError when a parameter cannot be found.
+    """
+    import onnx
+    import torch
+    from onnx import numpy_helper
+
+    from genrelab.model.nets import build_from_params
+
+    try:
+        model = onnx.load(str(path))
+    except Exception:
+        raise ModelError(f"{path.name}: not an ONNX model") from None
+    meta = {p.key: p.value for p in model.metadata_props}
+    if CARD_KEY not in meta:
+        raise ModelError(f"{path.name}: ONNX model has no GenreLab model card (metadata '{CARD_KEY}')")
+    card = ModelCard.from_json(meta[CARD_KEY])
+    arrays = {init.name: numpy_helper.to_array(init) for init in model.graph.initializer}
+    aliases = json.loads(meta.get(ALIASES_KEY, "{}"))
+    net = build_from_params(card.arch_params)
+    state = {}
+    for key, tensor in net.state_dict().items():
+        if key.endswith("num_batches_tracked"):
+            state[key] = tensor
+            continue
+        found = arrays.get("net." + key, arrays.get(aliases.get(key, "")))
+        if found is None or tuple(found.shape) != tuple(tensor.shape):
+            raise ModelError(f"{path.name}: cannot rebuild the torch net (no weights for {key})")
+        state[key] = torch.from_numpy(np.array(found))
+    net.load_state_dict(state)
+    return net.eval(), card
