@@ -1,0 +1,299 @@
+"""The main window: menus, shortcuts, drag and drop, recent files, the status bar with progress and Cancel."""
+
+from __future__ import annotations
+
+import threading
+from html import escape
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QWidget,
+)
+
+from genrelab.audio import SUPPORTED_EXTENSIONS
+from genrelab.errors import GenreLabError
+from genrelab.gui import exporting
+from genrelab.gui.analyse_page import AnalysePage
+from genrelab.gui.engine_state import EngineState
+from genrelab.gui.settings import BACKENDS, DEVICES, Settings
+from genrelab.gui.workers import JobRunner
+from genrelab.progress import ProgressFn
+
+AUDIO_FILTER = "Audio files ({});;All files (*)".format(" ".join(f"*{e}" for e in sorted(SUPPORTED_EXTENSIONS)))
+
+
+def _warm_up(progress: ProgressFn, cancel: threading.Event) -> None:
+    """Nothing but the core imports every job starts with: done at start-up, not when the first track opens."""
+
+
+class MainWindow(QMainWindow):
+    """GenreLab's window, showing the Analyse page."""
+
+    def __init__(self, settings: Settings | None = None, model: Path | None = None, backend: str | None = None,
+                 device: str | None = None, threads: int | None = None) -> None:
+        super().__init__()
+        self.settings = settings or Settings()
+        self.setWindowTitle("GenreLab")
+        self.resize(1500, 950)
+        self.setAcceptDrops(True)
+        self.runner = JobRunner(self)
+        self.engine_state = EngineState(self.runner, model, backend or self.settings.backend,
+                                        device or self.settings.device, threads, parent=self)
+        self.page = AnalysePage(self.runner, self.engine_state, self.settings, self)
+        self.setCentralWidget(self.page)
+        self._build_status_bar()
+        self._build_menus()
+        self.page.status.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        self.page.error.connect(self._on_error)
+        self.runner.changed.connect(self._update_job_bar)
+        self.last_error = ""
+        self.runner.submit("warm-up", _warm_up, group="warmup", visible=False, priority=-1)
+        self.engine_state.load()
+
+    # ---- status bar --------------------------------------------------------------------------------------
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.job_label = QLabel("")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setFixedWidth(220)
+        self.progress.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.cancel_button.setToolTip("Stop decoding / analysis (Esc)")
+        self.cancel_button.clicked.connect(self.page.cancel_jobs)
+        for widget in (self.job_label, self.progress, self.cancel_button):
+            bar.addPermanentWidget(widget)
+            widget.hide()
+
+    def _update_job_bar(self) -> None:
+        jobs = self.runner.active(visible_only=True)
+        for widget in (self.job_label, self.progress, self.cancel_button):
+            widget.setVisible(bool(jobs))
+        if not jobs:
+            return
+        job = jobs[0]
+        more = f" (+{len(jobs) - 1} more)" if len(jobs) > 1 else ""
+        self.job_label.setText(f"{job.name}{more}")
+        self.progress.setValue(int(job.fraction * 1000))
+        self.progress.setFormat(f"{job.fraction:.0%}")
+
+    def _on_error(self, message: str) -> None:
+        self.last_error = message
+
+    # ---- menus -------------------------------------------------------------------------------------------
+    def _action(self, menu, text: str, slot, shortcut: str | QKeySequence | None = None,  # noqa: ANN001
+                tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        self.addAction(action)  # shortcuts work while the menu bar is hidden too
+        return action
+
+    def _build_menus(self) -> None:
+        page = self.page
+        file_menu = self.menuBar().addMenu("&File")
+        self._action(file_menu, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self._fill_recent()
+        file_menu.addSeparator()
+        export = file_menu.addMenu("&Export")
+        self._action(export, "Timeline as &CSV…", lambda: self._export_timeline("csv"))
+        self._action(export, "Timeline as &JSON…", lambda: self._export_timeline("json"))
+        export.addSeparator()
+        for view in page.views:
+            self._action(export, f"{view.name.upper() if view.name == 'stft' else view.name.capitalize()} view "
+                                 "as PNG/SVG…", lambda v=view: self._export_view(v))
+        self._action(export, "Whole &page as PNG…", self._export_page, "Ctrl+Shift+S")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        view_menu = self.menuBar().addMenu("&View")
+        self._action(view_menu, "&Fit whole track", page.fit, "F")
+        self._action(view_menu, "Zoom &in", lambda: page.zoom(1 / 1.5), "+")
+        self._action(view_menu, "Zoom in", lambda: page.zoom(1 / 1.5), "=").setVisible(False)
+        self._action(view_menu, "Zoom &out", lambda: page.zoom(1.5), "-")
+        self._action(view_menu, "Pan &left", lambda: page.pan(-0.2), "Left")
+        self._action(view_menu, "Pan &right", lambda: page.pan(0.2), "Right")
+
+        play_menu = self.menuBar().addMenu("&Playback")
+        self._action(play_menu, "&Play / pause", page.toggle_play, "Space")
+        self._action(play_menu, "&Back to start", lambda: page.seek(0.0), "Home")
+        loop = self._action(play_menu, "&Loop selection", lambda: None, "L")
+        loop.setCheckable(True)
+        loop.toggled.connect(page.loop_button.setChecked)
+        page.loop_button.toggled.connect(loop.setChecked)
+
+        analysis = self.menuBar().addMenu("&Analysis")
+        self._action(analysis, "&Re-analyse", page.reanalyse, "Ctrl+R")
+        self._action(analysis, "&Model input…", page.show_model_input, "M")
+        self._action(analysis, "&Why this genre?", page.explain, "W")
+        self._action(analysis, "&Cancel running jobs", page.cancel_jobs, "Esc")
+        analysis.addSeparator()
+        self._action(analysis, "Use model &file…", self._choose_model)
+        backend_menu = analysis.addMenu("&Backend")
+        group = QActionGroup(self)
+        for key, text in BACKENDS.items():
+            action = backend_menu.addAction(text)
+            action.setCheckable(True)
+            action.setChecked(key == self.engine_state.backend)
+            action.triggered.connect(lambda _c=False, k=key: self._set_engine(backend=k))
+            group.addAction(action)
+        device_menu = analysis.addMenu("&Device")
+        group = QActionGroup(self)
+        for key in DEVICES:
+            action = device_menu.addAction(key)
+            action.setCheckable(True)
+            action.setChecked(key == self.engine_state.device)
+            action.triggered.connect(lambda _c=False, k=key: self._set_engine(device=k))
+            group.addAction(action)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "About &model…", self.about_model)
+        self._action(help_menu, "&Keyboard shortcuts", self._show_shortcuts, "F1")
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = self.settings.recent_files
+        for path in recent:
+            action = self.recent_menu.addAction(Path(path).name)
+            action.setToolTip(path)
+            action.setStatusTip(path)
+            action.triggered.connect(lambda _c=False, p=path: self.open_file(p))
+        if recent:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear list").triggered.connect(self._clear_recent)
+        self.recent_menu.setEnabled(bool(recent))
+
+    def _clear_recent(self) -> None:
+        self.settings.clear_recent()
+        self._fill_recent()
+
+    # ---- opening -----------------------------------------------------------------------------------------
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open audio file", self.settings.last_folder, AUDIO_FILTER)
+        if path:
+            self.open_file(path)
+
+    def open_file(self, path: Path | str) -> None:
+        """Open ``path`` on the Analyse page and remember it in the recent files."""
+        path = Path(path)
+        if path.exists():
+            self.settings.add_recent(path)
+            self._fill_recent()
+        self.setWindowTitle(f"{path.name} — GenreLab")
+        self.page.open_file(path)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.open_file(files[0])
+
+    # ---- engine ------------------------------------------------------------------------------------------
+    def _set_engine(self, backend: str | None = None, device: str | None = None) -> None:
+        if backend:
+            self.settings.backend = backend
+        if device:
+            self.settings.device = device
+        self.engine_state.load(backend=backend, device=device)
+
+    def _choose_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Genre model", self.settings.last_folder,
+                                              "ONNX models (*.onnx);;All files (*)")
+        if path:
+            self.engine_state.load(model=Path(path))
+
+    def about_model(self) -> None:
+        """Help > About model: the model card (or why there is no model), non-modal."""
+        engine = self.engine_state.engine
+        box = QMessageBox(self)
+        box.setWindowTitle("About the genre model")
+        box.setIcon(QMessageBox.Icon.Information)
+        if engine is None:
+            box.setText(self.engine_state.status)
+        else:
+            where = f"<br>{escape(str(engine.path))}" if engine.path else ""
+            box.setText(f"<b>{escape(engine.card.name)}</b> — {escape(engine.description)}{where}"
+                        f"<pre>{escape(engine.card.describe())}</pre>")
+        box.setModal(False)
+        box.show()
+        self.about_box = box
+
+    def _show_shortcuts(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle("Keyboard shortcuts")
+        box.setText("<table>"
+                    "<tr><td><b>Ctrl+O</b></td><td>open a file (or drop one on the window)</td></tr>"
+                    "<tr><td><b>Space</b></td><td>play / pause</td></tr>"
+                    "<tr><td><b>click</b></td><td>move the playhead (seek)</td></tr>"
+                    "<tr><td><b>L</b></td><td>loop the region on the waveform</td></tr>"
+                    "<tr><td><b>F</b></td><td>fit the whole track</td></tr>"
+                    "<tr><td><b>+ / −</b>, wheel</td><td>zoom in / out</td></tr>"
+                    "<tr><td><b>← / →</b>, drag</td><td>pan</td></tr>"
+                    "<tr><td><b>M</b></td><td>model input for the window under the cursor</td></tr>"
+                    "<tr><td><b>W</b></td><td>why this genre? (occlusion map at the playhead)</td></tr>"
+                    "<tr><td><b>Esc</b></td><td>cancel running jobs</td></tr></table>")
+        box.setModal(False)
+        box.show()
+
+    # ---- exports -----------------------------------------------------------------------------------------
+    def _save_name(self, title: str, suggested: str, filters: str) -> Path | None:
+        folder = Path(self.settings.last_folder)
+        path, _ = QFileDialog.getSaveFileName(self, title, str(folder / suggested), filters)
+        return Path(path) if path else None
+
+    def _stem(self) -> str:
+        return self.page.path.stem if self.page.path else "genrelab"
+
+    def _export_timeline(self, fmt: str) -> None:
+        if self.page.analysis is None:
+            self.page.show_error("Nothing to export yet: no genre analysis for this track")
+            return
+        path = self._save_name(f"Export timeline as {fmt.upper()}", f"{self._stem()}-timeline.{fmt}",
+                               f"{fmt.upper()} files (*.{fmt})")
+        if path:
+            self._run_export(lambda: (exporting.timeline_csv if fmt == "csv" else exporting.timeline_json)(
+                self.page.analysis, path))
+
+    def _export_view(self, view: QWidget) -> None:
+        path = self._save_name("Export view", f"{self._stem()}-{view.name}.png", "PNG image (*.png);;SVG (*.svg)")
+        if path:
+            self._run_export(lambda: exporting.view_image(view, path))
+
+    def _export_page(self) -> None:
+        path = self._save_name("Export page", f"{self._stem()}-page.png", "PNG image (*.png)")
+        if path:
+            self._run_export(lambda: exporting.widget_png(self, path))
+
+    def _run_export(self, export) -> None:  # noqa: ANN001
+        try:
+            path = export()
+        except GenreLabError as exc:
+            self.page.show_error(str(exc))
+            return
+        self.statusBar().showMessage(f"Saved {path}", 10000)
+
+    # ---- closing -----------------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self.page.shutdown()
+        self.settings.sync()
+        self.runner.wait(3000)
+        super().closeEvent(event)

@@ -1,0 +1,149 @@
+"""A spectrogram (STFT or Mel) as an `ImageItem` with a colormap, a finer detail image when zoomed in, the
+model window under the cursor, and the occlusion overlay of "Why this genre?"."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QWidget
+
+from genrelab.gui.palette import MODEL_WINDOW
+from genrelab.gui.views.frequency_axis import FrequencyAxis
+from genrelab.gui.views.time_plot import TimePlot
+
+if TYPE_CHECKING:
+    from genrelab.gui.track_tasks import SpectrogramImage
+
+PYQTGRAPH_COLORMAPS = {"grey": "CET-L1"}
+
+
+def colormap_lut(name: str) -> np.ndarray:
+    """256-entry RGB lookup table of a colormap name from `display_settings.COLORMAPS`."""
+    return pg.colormap.get(PYQTGRAPH_COLORMAPS.get(name, name)).getLookupTable(nPts=256)
+
+
+def occlusion_lut() -> np.ndarray:
+    """Diverging RGBA table in colours no spectrogram colormap uses: white (masking raised the probability) -
+    transparent - cyan (masking lowered it: the patch supports the genre)."""
+    t = np.linspace(-1.0, 1.0, 256)
+    lut = np.zeros((256, 4), np.ubyte)
+    lut[:, 0] = np.where(t > 0, 0, 255)
+    lut[:, 1] = np.where(t > 0, 229, 255)
+    lut[:, 2] = 255
+    lut[:, 3] = (np.clip(np.abs(t), 0, 1) ** 0.7 * 230).astype(np.ubyte)
+    return lut
+
+
+class SpectrogramView(TimePlot):
+    """STFT or Mel spectrogram on the shared time axis."""
+
+    def __init__(self, kind: str, parent: QWidget | None = None) -> None:
+        self.kind = kind
+        self.axis = FrequencyAxis("STFT (Hz)" if kind == "stft" else "Mel (Hz)")
+        super().__init__(kind, parent, left_axis=self.axis)
+        item = self.getPlotItem()
+        self.overview = pg.ImageItem()
+        self.detail = pg.ImageItem()
+        self.overlay = pg.ImageItem()
+        self.overlay.setZValue(35)
+        self.overlay.setLookupTable(occlusion_lut())
+        for image in (self.overview, self.detail, self.overlay):
+            item.addItem(image)
+        self.window_region = pg.LinearRegionItem((0.0, 0.0), movable=False, brush=pg.mkBrush(*MODEL_WINDOW),
+                                                 pen=pg.mkPen(MODEL_WINDOW[:3], width=1))
+        self.window_region.setZValue(30)
+        self.window_region.hide()
+        item.addItem(self.window_region, ignoreBounds=True)
+        self.overlay_label = pg.TextItem("", color="#ffffff", fill=pg.mkBrush(0, 0, 0, 160), anchor=(0, 0))
+        self.overlay_label.setZValue(110)
+        self.overlay_label.hide()
+        item.addItem(self.overlay_label, ignoreBounds=True)
+        self.image: SpectrogramImage | None = None
+        self.detail_image: SpectrogramImage | None = None
+        self.colormap = "magma"
+        self.set_colormap("magma")
+
+    # ---- images -----------------------------------------------------------------------------------------
+    def set_image(self, image: SpectrogramImage | None) -> None:
+        """Show a new overview (clears the detail image)."""
+        self.image = image
+        self.set_detail(None)
+        if image is None:
+            self.overview.clear()
+            return
+        self.axis.set_rows(image.row_hz)
+        self.overview.setImage(image.pixels, autoLevels=False, levels=(0, 255))
+        self.overview.setRect(QRectF(image.x0, 0.0, image.dx * image.db.shape[1], image.db.shape[0]))
+        self.getPlotItem().setYRange(0, image.db.shape[0], padding=0)
+        self.getPlotItem().setLimits(yMin=0, yMax=image.db.shape[0])
+
+    def set_detail(self, image: SpectrogramImage | None) -> None:
+        """Show a finer image of the visible stretch over the overview (None removes it)."""
+        self.detail_image = image
+        if image is None or self.image is None or image.db.shape[0] != self.image.db.shape[0]:
+            self.detail.clear()
+            self.detail.hide()
+            return
+        self.detail.setImage(image.pixels, autoLevels=False, levels=(0, 255))
+        self.detail.setRect(QRectF(image.x0, 0.0, image.dx * image.db.shape[1], image.db.shape[0]))
+        self.detail.setLookupTable(colormap_lut(self.colormap))
+        self.detail.show()
+
+    def set_images(self, overview: SpectrogramImage | None, detail: SpectrogramImage | None) -> None:
+        """Replace both images at once (after the dB range changed: same spectra, new colour indices)."""
+        self.set_image(overview)
+        self.set_detail(detail)
+
+    def set_colormap(self, name: str) -> None:
+        self.colormap = name
+        lut = colormap_lut(name)
+        self.overview.setLookupTable(lut)
+        self.detail.setLookupTable(lut)
+
+    def set_frequency_axis(self, mode: str) -> None:
+        self.axis.set_mode(mode)
+
+    # ---- cursor readout ---------------------------------------------------------------------------------
+    def value_at(self, t: float, y: float) -> tuple[float, float] | None:
+        """(frequency Hz, level dB) at time ``t`` and height ``y``, from the finest image covering ``t``."""
+        for image in (self.detail_image, self.image):
+            if image is None or not image.x0 <= t < image.x1:
+                continue
+            col = int((t - image.x0) / image.dx)
+            row = int(np.floor(y))
+            if 0 <= row < image.db.shape[0] and 0 <= col < image.db.shape[1]:
+                return self.axis.hz_at(y), float(image.db[row, col])
+        return None
+
+    # ---- model window and occlusion overlay ---------------------------------------------------------------
+    def show_window(self, start_s: float | None, end_s: float = 0.0) -> None:
+        """Outline the model window ``start_s..end_s`` (None hides it)."""
+        if start_s is None:
+            self.window_region.hide()
+            return
+        self.window_region.setRegion((start_s, end_s))
+        self.window_region.show()
+
+    def set_overlay(self, drop: np.ndarray | None, start_s: float = 0.0, end_s: float = 0.0,
+                    row_hz: np.ndarray | None = None, text: str = "") -> None:
+        """Draw an occlusion map (bins, columns; row 0 lowest) over ``start_s..end_s``, its rows at ``row_hz``."""
+        if drop is None or row_hz is None or self.image is None:
+            self.overlay.clear()
+            self.overlay.hide()
+            self.overlay_label.hide()
+            self.window_region.setBrush(pg.mkBrush(*MODEL_WINDOW))
+            return
+        limit = float(np.abs(drop).max()) or 1.0
+        first, last = self.axis.y_of(float(row_hz[0])), self.axis.y_of(float(row_hz[-1]))
+        half = (last - first) / (2 * (len(row_hz) - 1)) if len(row_hz) > 1 else 0.5
+        y0, y1 = first - half, last + half
+        self.overlay.setImage(drop, autoLevels=False, levels=(-limit, limit))
+        self.overlay.setRect(QRectF(start_s, y0, end_s - start_s, max(y1 - y0, 1.0)))
+        self.overlay.show()
+        self.window_region.setBrush(pg.mkBrush(0, 0, 0, 0))
+        self.overlay_label.setText(text)
+        self.overlay_label.setPos(start_s, self.image.db.shape[0])
+        self.overlay_label.setVisible(bool(text))

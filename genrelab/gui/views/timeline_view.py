@@ -1,0 +1,115 @@
+"""The genre timeline: each genre's probability per window, as stacked areas or as lines, in palette colours."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QWidget
+
+from genrelab.gui.palette import FOREGROUND, MODEL_WINDOW, rgba
+from genrelab.gui.views.time_plot import TimePlot
+
+STYLES = {"stacked": "Stacked areas", "lines": "Lines"}
+
+
+class TimelineView(TimePlot):
+    """Probabilities (n_windows, n_genres) at window centre times; shows the time axis for the whole stack."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("timeline", parent, show_time=True)
+        item = self.getPlotItem()
+        item.setYRange(0.0, 1.0, padding=0.02)
+        item.setLimits(yMin=-0.02, yMax=1.02)
+        item.getAxis("left").setLabel("Genre P")
+        item.getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
+        self.style = "stacked"
+        self.times = np.zeros(0)
+        self.probs = np.zeros((0, 0), np.float32)
+        self.labels: list[str] = []
+        self.colours: dict[str, str] = {}
+        self.curves: list[pg.PlotDataItem] = []
+        self.hover_line = pg.InfiniteLine(0.0, angle=90, movable=False, pen=pg.mkPen(FOREGROUND, width=1,
+                                                                                     style=pg.QtCore.Qt.DashLine))
+        self.hover_line.hide()
+        item.addItem(self.hover_line, ignoreBounds=True)
+        self.window_region = pg.LinearRegionItem((0.0, 0.0), movable=False, brush=pg.mkBrush(*MODEL_WINDOW),
+                                                 pen=pg.mkPen(MODEL_WINDOW[:3], width=1))
+        self.window_region.setZValue(30)
+        self.window_region.hide()
+        item.addItem(self.window_region, ignoreBounds=True)
+        self.message = pg.TextItem("", color=FOREGROUND, anchor=(0, 0))
+        item.addItem(self.message, ignoreBounds=True)
+        self.left.connect(self.hover_line.hide)
+        self.view_box.sigXRangeChanged.connect(self._place_message)
+
+    def set_message(self, text: str) -> None:
+        """A note drawn in the empty plot (e.g. no model); empty text removes it."""
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+        self._place_message()
+
+    def _place_message(self, *_args: object) -> None:
+        self.message.setPos(self.view_box.viewRange()[0][0], 0.98)
+
+    def set_timeline(self, times: np.ndarray, probs: np.ndarray, labels: list[str], colours: dict[str, str],
+                     style: str | None = None) -> None:
+        """Draw a timeline (empty arrays clear the plot)."""
+        self.times, self.probs, self.labels, self.colours = np.asarray(times), np.asarray(probs), labels, colours
+        if style is not None:
+            self.style = style
+        self._redraw()
+
+    def set_style(self, style: str) -> None:
+        self.style = style
+        self._redraw()
+
+    def _redraw(self) -> None:
+        item = self.getPlotItem()
+        for old in self.curves:
+            item.removeItem(old)
+        self.curves = []
+        if self.probs.size == 0:
+            return
+        x = self.times.astype(float)
+        if self.style == "lines":
+            for k, label in enumerate(self.labels):
+                curve = pg.PlotDataItem(x, self.probs[:, k].astype(float), name=label,
+                                        pen=pg.mkPen(self.colours[label], width=2))
+                item.addItem(curve)
+                self.curves.append(curve)
+            return
+        # Stacked areas, painter's way: genre k's curve is the cumulative sum up to k, filled down to 0; drawn
+        # from the top genre down, each fill covers the ones below it (one path per genre, no path algebra).
+        tops = np.cumsum(self.probs.astype(float), axis=1)
+        for k, label in enumerate(self.labels):
+            colour = self.colours[label]
+            curve = pg.PlotDataItem(x, tops[:, k], name=label, pen=pg.mkPen(rgba(colour), width=1),
+                                    fillLevel=0.0, fillBrush=pg.mkBrush(*rgba(colour, 215)))
+            curve.setZValue(-k)
+            item.addItem(curve)
+            self.curves.append(curve)
+
+    def plotted_probabilities(self) -> tuple[np.ndarray, np.ndarray]:
+        """(times, probs) read back from the drawn curves (stacked tops differenced): what is on screen."""
+        if not self.curves:
+            return np.zeros(0), np.zeros((0, 0))
+        data = [c.getData() for c in self.curves]
+        x = np.asarray(data[0][0])
+        ys = np.stack([np.asarray(d[1]) for d in data], axis=1)
+        if self.style == "stacked":
+            ys = np.diff(np.concatenate([np.zeros((len(x), 1)), ys], axis=1), axis=1)
+        return x, ys
+
+    def show_hover(self, t: float | None) -> None:
+        if t is None:
+            self.hover_line.hide()
+            return
+        self.hover_line.setValue(t)
+        self.hover_line.show()
+
+    def show_window(self, start_s: float | None, end_s: float = 0.0) -> None:
+        if start_s is None:
+            self.window_region.hide()
+            return
+        self.window_region.setRegion((start_s, end_s))
+        self.window_region.show()
