@@ -185,7 +185,7 @@ def analyse(
     if len(y) < int(round(spec.window_s * spec.sr)):
         y = np.pad(y, (0, int(round(spec.window_s * spec.sr)) - len(y)))
         flags.add("short")
-    if float(np.sqrt(np.mean(np.square(y, dtype=np.float64)))) < SILENCE_RMS:
+    if float(np.sqrt(np.dot(y, y) / len(y))) < SILENCE_RMS:  # BLAS dot: no temporary, no long GIL hold
         flags.add("silent")
     feats = track_features(y, spec, progress=lambda f, m: report(progress, 0.15 * f, "features"), cancel=cancel)
     starts = window_starts(feats.n_columns, spec, hop_s)

@@ -80,7 +80,7 @@ def run_analyse(args: argparse.Namespace) -> int:
             if writer is None:
                 writer = csv.writer(sys.stdout, lineterminator="\n")
                 writer.writerow(["path", "time_s", *result.timeline.labels])
-            for t, row in zip(result.timeline.times, result.timeline.probs):
+            for t, row in zip(result.timeline.times, result.timeline.probs, strict=True):
                 writer.writerow([str(path), f"{t:.3f}", *(f"{p:.5f}" for p in row)])
         else:
             s = result.summary
@@ -90,7 +90,7 @@ def run_analyse(args: argparse.Namespace) -> int:
     if args.json:
         json.dump(results, sys.stdout, indent=1)
         print()
-    if failed:
+    if failed and len(args.files) > 1:  # one bad file: its error line says it all
         print(f"{failed} of {len(args.files)} files failed", file=sys.stderr)
     return 1 if failed else 0
 
@@ -115,7 +115,7 @@ def run_model(args: argparse.Namespace) -> int:
 # ---- bench -----------------------------------------------------------------------------------------------
 def _bench_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", type=Path, help="ONNX model file (default: the installed model)")
-    p.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    p.add_argument("--json", action="store_true", help="print the numbers as JSON (the text goes to stderr)")
     p.add_argument("--threads", type=int, default=None, help="CPU threads for the model")
     p.add_argument("--quick", action="store_true", help="fewer repeats (for smoke tests)")
     p.add_argument("--long", action="store_true", help="also analyse a 60-minute file and report peak memory")
@@ -125,8 +125,11 @@ def _bench_args(p: argparse.ArgumentParser) -> None:
 def run_bench(args: argparse.Namespace) -> int:
     from genrelab.bench import run_benchmarks
 
+    def to_stderr(line: str) -> None:  # with --json, stdout is the JSON alone; people still see the numbers
+        print(line, file=sys.stderr, flush=True)
+
     report_ = run_benchmarks(args.model, threads=args.threads, quick=args.quick, long=args.long,
-                             echo=None if args.json else print)
+                             echo=to_stderr if args.json else print)
     if args.json:
         print(json.dumps(report_, indent=1))
     return 0

@@ -6,7 +6,8 @@ Core functions take ``progress(fraction, message)`` and ``cancel`` (anything wit
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from genrelab.errors import Cancelled
 

@@ -50,11 +50,15 @@ def scale(windows_db: np.ndarray, spec: FeatureSpec) -> np.ndarray:
     return ((rel + half) / half).astype(np.float32, copy=False)
 
 
-def model_inputs(windows_db: np.ndarray, spec: FeatureSpec) -> np.ndarray:
-    """What the network sees for a stack of dB windows: (B, 1, bins, cols) native or (B, 3, S, S) paper image."""
-    scaled = scale(windows_db, spec)
+def inputs_from_scaled(scaled: np.ndarray, spec: FeatureSpec) -> np.ndarray:
+    """Model inputs from already scaled windows (B, bins, cols): (B, 1, bins, cols) or the paper's images."""
     if spec.image == "paper":
         from genrelab.dsp.image import paper_images
 
         return paper_images(scaled, spec)
     return np.ascontiguousarray(scaled[:, None, :, :])
+
+
+def model_inputs(windows_db: np.ndarray, spec: FeatureSpec) -> np.ndarray:
+    """What the network sees for a stack of dB windows: (B, 1, bins, cols) native or (B, 3, S, S) paper image."""
+    return inputs_from_scaled(scale(windows_db, spec), spec)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from genrelab.dsp import FeatureSpec, model_inputs, scale
+from genrelab.dsp import model_inputs, scale
+from genrelab.dsp.windows import inputs_from_scaled
 from genrelab.model.engine import Engine
 from genrelab.progress import CancelToken, ProgressFn, check_cancel, report
 
@@ -36,15 +37,6 @@ class OcclusionMap:
     target: int
     label: str
     base_probability: float
-
-
-def inputs_from_scaled(scaled: np.ndarray, spec: FeatureSpec) -> np.ndarray:
-    """Model inputs from scaled windows (B, bins, cols): the second half of `model_inputs`."""
-    if spec.image == "paper":
-        from genrelab.dsp.image import paper_images
-
-        return paper_images(scaled, spec)
-    return np.ascontiguousarray(scaled[:, None, :, :])
 
 
 def patch_positions(n: int, size: int, step: int) -> list[int]:

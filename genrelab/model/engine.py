@@ -111,6 +111,7 @@ class TorchEngine(Engine):
         from genrelab.model.torch_weights import net_from_onnx
 
         self.path = Path(path)
+        _check_model_file(self.path)
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
         if device == "cuda" and not torch.cuda.is_available():

@@ -31,10 +31,16 @@ def net_from_onnx(path: Path):
     meta = {p.key: p.value for p in model.metadata_props}
     if CARD_KEY not in meta:
         raise ModelError(f"{path.name}: ONNX model has no GenreLab model card (metadata '{CARD_KEY}')")
-    card = ModelCard.from_json(meta[CARD_KEY])
+    try:
+        card = ModelCard.from_json(meta[CARD_KEY])
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ModelError(f"{path.name}: model card is unreadable ({exc})") from None
     arrays = {init.name: numpy_helper.to_array(init) for init in model.graph.initializer}
     aliases = json.loads(meta.get(ALIASES_KEY, "{}"))
-    net = build_from_params(card.arch_params)
+    try:
+        net = build_from_params(card.arch_params)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ModelError(f"{path.name}: the card's architecture cannot be built ({exc})") from None
     state = {}
     for key, tensor in net.state_dict().items():
         if key.endswith("num_batches_tracked"):

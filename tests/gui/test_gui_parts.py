@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from genrelab.gui.occlusion import inputs_from_scaled, occlusion_map, patch_positions
+from genrelab.dsp.windows import inputs_from_scaled
+from genrelab.gui.occlusion import occlusion_map, patch_positions
 from genrelab.gui.playback import PlaybackCursor
 from genrelab.gui.waveform_pyramid import WaveformPyramid
 
