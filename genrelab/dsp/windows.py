@@ -8,7 +8,8 @@ from genrelab.dsp.spec import FeatureSpec
 
 
 def window_starts(n_columns: int, spec: FeatureSpec, hop_s: float) -> np.ndarray:
-    """First column of each window, windows every ``hop_s`` seconds that fit inside ``n_columns``.
+    """First column of each window: every ``hop_s`` seconds, plus one flush with the end when the regular
+    grid leaves more than half a hop of the tail unseen.
 
     At least one window is returned when ``n_columns >= spec.window_columns``; the caller pads short tracks.
     """
@@ -21,7 +22,10 @@ def window_starts(n_columns: int, spec: FeatureSpec, hop_s: float) -> np.ndarray
     step = hop_s / spec.column_seconds
     n = int(np.floor(last / step + 1e-9)) + 1
     starts = np.round(np.arange(n) * step).astype(np.int64)
-    return np.unique(np.minimum(starts, last))
+    starts = np.minimum(starts, last)
+    if last - starts[-1] > step / 2:  # a last window flush with the end, so the tail is analysed too
+        starts = np.append(starts, last)
+    return np.unique(starts)
 
 
 def window_centres(frames: np.ndarray, starts: np.ndarray, spec: FeatureSpec) -> np.ndarray:

@@ -65,7 +65,7 @@ class ModelCard:
     def to_json(self) -> str:
         data = asdict(self)
         data["spec"] = self.spec.to_dict()
-        return json.dumps(data, sort_keys=True)
+        return json.dumps(data)
 
     @classmethod
     def from_json(cls, text: str) -> ModelCard:

@@ -77,6 +77,7 @@ def export_onnx(net, card: ModelCard, path: str | Path) -> Path:
         model.producer_name = "genrelab"
         model.doc_string = f"GenreLab model: {card.name}"
         onnx.save(model, tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a model file is for everyone to read
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
