@@ -95,7 +95,7 @@ class ModelCard:
                                   if not isinstance(v, (dict, list)))
                 lines.append(f"Metrics {part + ':':<7}{shown}")
         for key, value in self.provenance.items():
-            lines.append(f"{key + ':':<15}{value}")
+            lines.append(f"{key + ':':<14} {value}")
         if self.notes:
             lines.append(f"Notes:         {self.notes}")
         return "\n".join(lines)

@@ -104,13 +104,12 @@ def test_settings_persist(tmp_path, qapp):
     assert (again.display.colormap, again.display.hop_length, again.display.n_fft) == ("viridis", 256, 4096)
 
 
-def test_no_model_installed_is_a_normal_state(qtbot, settings, song, monkeypatch):
+def test_no_model_installed_is_a_normal_state(qtbot, settings, song, monkeypatch, tmp_path):
     from genrelab.gui.main_window import MainWindow
-    from genrelab.model.registry import ENV_MODEL, shipped_model_path
+    from genrelab.model import registry
 
-    if shipped_model_path().exists():
-        pytest.skip("a model is installed in resources/models")
-    monkeypatch.delenv(ENV_MODEL, raising=False)
+    monkeypatch.setattr(registry, "resources_dir", lambda: tmp_path)  # an install without the shipped model
+    monkeypatch.delenv(registry.ENV_MODEL, raising=False)
     win = MainWindow(settings=settings)
     qtbot.addWidget(win)
     win.show()
