@@ -43,6 +43,8 @@ def _add_train_options(p: argparse.ArgumentParser, *, grid: bool = False) -> Non
                    help="native bands x columns input, or the paper's 224x224 RGB image (default native)")
     p.add_argument("--frame-stride", type=float, default=None,
                    help="STFT frames per feature column (default 1; the images' own stride with --images)")
+    p.add_argument("--top-db", type=float, default=80.0,
+                   help="per-window scaling: dB below each window's maximum kept (default 80)")
     p.add_argument("--epochs", type=int, default=100, help="at most this many epochs (default 100)")
     p.add_argument("--patience", type=int, default=10, help="early-stopping patience in epochs (default 10)")
     p.add_argument("--batch-size", type=int, default=32, help="batch size (default 32)")
@@ -94,7 +96,8 @@ def _pipeline_config(args: argparse.Namespace, arch: str, kind: str, out: Path):
         raise GenreLabError(str(exc)) from None
     return PipelineConfig(data=args.data, out=out, images=args.images, split=args.split,
                           allow_missing=args.allow_missing, input=kind, image=args.image,
-                          frame_stride=args.frame_stride, train=train, quantize=args.quantize, force=args.force,
+                          frame_stride=args.frame_stride, top_db=args.top_db, train=train, quantize=args.quantize,
+                          force=args.force,
                           cache_dir=_cache(args), workers=args.workers, name=args.name, command=_command_line(),
                           notes=args.notes)
 

@@ -61,6 +61,7 @@ class PipelineConfig:
         input: ``mel`` or ``stft``; image: ``native`` or ``paper`` (224x224 RGB).
         frame_stride: STFT frames per feature column (None: 1 for audio, the images' own stride for images).
         window_s: model window length in seconds.
+        top_db: per-window scaling floor (dB below the window's maximum).
         train: the trainer's hyper-parameters.
         quantize: also try int8 dynamic quantisation (kept only if track accuracy drops <= 1 point).
         force: replace a non-empty ``out``.
@@ -80,6 +81,7 @@ class PipelineConfig:
     image: str = "native"
     frame_stride: float | None = None
     window_s: float = 3.0
+    top_db: float = 80.0
     train: TrainConfig = field(default_factory=TrainConfig)
     quantize: bool = False
     force: bool = False
@@ -99,7 +101,8 @@ class PipelineConfig:
             raise PipelineError("spectrogram images hold Mel bands: --input stft needs audio data")
         stride = self.frame_stride or (GTZAN_IMAGE_STRIDE if self.images else 1.0)
         try:
-            return FeatureSpec(kind=self.input, image=self.image, frame_stride=stride, window_s=self.window_s)
+            return FeatureSpec(kind=self.input, image=self.image, frame_stride=stride, window_s=self.window_s,
+                               top_db=self.top_db)
         except ValueError as exc:
             raise PipelineError(f"bad feature options: {exc}") from None
 
