@@ -223,3 +223,16 @@ def test_paper_image_colours_and_orientation():
     norm = lambda c: (c[:, None, None] - IMAGENET_MEAN) / IMAGENET_STD  # noqa: E731
     np.testing.assert_allclose(x[:, :100, :], np.broadcast_to(norm(lut[255]), (3, 100, 224)), atol=1e-5)
     np.testing.assert_allclose(x[:, 124:, :], np.broadcast_to(norm(lut[0]), (3, 100, 224)), atol=1e-5)
+
+
+def test_band_frequencies_are_the_mel_filter_peaks():
+    import librosa
+
+    from genrelab.dsp.spectrum import band_frequencies, mel_filterbank
+
+    spec = FeatureSpec(fmin=30.0, fmax=8000.0, n_mels=64)
+    centres = band_frequencies(spec)
+    np.testing.assert_allclose(centres, librosa.mel_frequencies(66, fmin=30.0, fmax=8000.0)[1:-1], rtol=1e-9)
+    peaks = np.fft.rfftfreq(spec.n_fft, 1 / spec.sr)[mel_filterbank(spec.sr, spec.n_fft, 64, 30.0, 8000.0).argmax(1)]
+    assert np.all(np.abs(peaks - centres) <= spec.sr / spec.n_fft)  # each triangle peaks at its centre's bin
+    assert np.allclose(band_frequencies(spec.with_(kind="stft"))[:3], [0, 22050 / 2048, 2 * 22050 / 2048])

@@ -77,6 +77,16 @@ def mel_filterbank(sr: int, n_fft: int, n_mels: int, fmin: float, fmax: float | 
     return weights
 
 
+def band_frequencies(spec: FeatureSpec) -> np.ndarray:
+    """Centre frequency (Hz) of each row of a feature array made with ``spec``: Mel band centres (the peaks of
+    :func:`mel_filterbank`'s triangles) or FFT bin frequencies."""
+    if spec.kind == "stft":
+        return np.arange(spec.n_bins) * (spec.sr / spec.n_fft)
+    fmax = float(spec.sr) / 2 if spec.fmax is None else spec.fmax
+    edges = np.linspace(_hz_to_mel(np.array([spec.fmin]))[0], _hz_to_mel(np.array([fmax]))[0], spec.n_mels + 2)
+    return _mel_to_hz(edges)[1:-1]
+
+
 def power_frames(y: np.ndarray, frames: np.ndarray, spec: FeatureSpec) -> np.ndarray:
     """|STFT|^2 (n_fft // 2 + 1, len(frames)) of mono ``y`` at the given frame indices, float32."""
     y = np.asarray(y, dtype=np.float32)

@@ -25,10 +25,7 @@ def import_core() -> None:
         import genrelab.gui.occlusion  # noqa: F401
         import genrelab.gui.track_tasks  # noqa: F401
         import genrelab.model.engine  # noqa: F401
-        from genrelab.dsp.spec import FeatureSpec
         from genrelab.dsp.spectrum import mel_filterbank
-        from genrelab.gui.track_tasks import band_frequencies
 
         mel_filterbank(22050, 2048, 128, 0.0, None)
-        band_frequencies(FeatureSpec())  # librosa's Mel scale pulls in numba: seconds, once
         _done = True

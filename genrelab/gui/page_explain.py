@@ -28,8 +28,9 @@ class ExplainMixin:
         hop = self.analysis_hop_s
 
         def work(progress: ProgressFn, cancel: threading.Event) -> tuple[int, OcclusionMap, np.ndarray]:
+            from genrelab.dsp.spectrum import band_frequencies
             from genrelab.gui.occlusion import occlusion_map
-            from genrelab.gui.track_tasks import band_frequencies, window_input
+            from genrelab.gui.track_tasks import window_input
 
             window = window_input(analysis, hop, index)
             result = occlusion_map(engine, window.window_db, progress=progress, cancel=cancel)

@@ -14,6 +14,7 @@ import numpy as np
 from genrelab.analysis import Analysis
 from genrelab.audio import Audio, AudioInfo, load, probe
 from genrelab.dsp import FeatureSpec, cut, model_inputs, track_features, window_starts
+from genrelab.dsp.spectrum import band_frequencies
 from genrelab.gui.display_settings import DETAIL_COLUMNS, OVERVIEW_COLUMNS, DisplaySettings
 from genrelab.gui.waveform_pyramid import WaveformPyramid
 from genrelab.progress import CancelToken, ProgressFn, check_cancel, report
@@ -105,16 +106,6 @@ def colour_indices(db: np.ndarray, peak_db: float, db_range: float, chunk_column
         np.clip(block, 0.0, 255.0, out=block)
         out[:, a : a + chunk_columns] = block
     return out
-
-
-def band_frequencies(spec: FeatureSpec) -> np.ndarray:
-    """Centre frequency (Hz) of each row of a feature array made with ``spec`` (Mel band centres or FFT bins)."""
-    if spec.kind == "stft":
-        return np.arange(spec.n_bins) * (spec.sr / spec.n_fft)
-    import librosa  # slaney Mel scale, the one `genrelab.dsp.spectrum.mel_filterbank` uses
-
-    fmax = spec.fmax if spec.fmax is not None else spec.sr / 2
-    return librosa.mel_frequencies(spec.n_mels + 2, fmin=spec.fmin, fmax=fmax, htk=False)[1:-1]
 
 
 def spectrogram_image(samples: np.ndarray, sr: int, settings: DisplaySettings, kind: str, *,
