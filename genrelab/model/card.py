@@ -79,7 +79,8 @@ class ModelCard:
         s = self.spec
         lines = [
             f"Model:         {self.name}",
-            f"Architecture:  {self.architecture} (input {'x'.join(map(str, s.model_input_shape))}, {s.image})",
+            f"Architecture:  {self.architecture} (input {'x'.join(map(str, s.model_input_shape))}, {s.image}; "
+            f"ResNet base width {self.arch_params.get('base_width', 64)}, GRU hidden {self.arch_params.get('hidden', 256)})",
             f"Genres:        {', '.join(self.labels)}",
             f"Features:      {s.kind} {s.n_mels if s.kind == 'mel' else s.n_fft // 2 + 1} bins, sr {s.sr} Hz, "
             f"n_fft {s.n_fft}, hop {s.hop_length}, frame stride {s.frame_stride:.4g}, window {s.window_s:g} s",
@@ -94,6 +95,10 @@ class ModelCard:
                 shown = ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in values.items()
                                   if not isinstance(v, (dict, list)))
                 lines.append(f"Metrics {part + ':':<7}{shown}")
+                recall = values.get("per_genre_recall")
+                if isinstance(recall, dict):
+                    lines.append(f"Recall {part + ':':<8}" + ", ".join(
+                        f"{g} {r:.2f}" for g, r in recall.items() if isinstance(r, (int, float))))
         for key, value in self.provenance.items():
             lines.append(f"{key + ':':<14} {value}")
         if self.notes:
