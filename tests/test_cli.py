@@ -248,3 +248,14 @@ def test_bench_quick_prints_numbers_and_json(bench_run):
         assert all(row[f"windows_per_s_batch{b}"] > 0 for b in (1, 16, 64))
         assert row["end_to_end_s"] > 0 and row["model_share"] > 0
         assert f"{row['end_to_end_s']:.2f} s" in text
+
+
+# ---- the inference path needs no torch -------------------------------------------------------------------
+def test_analyse_runs_with_torch_unimportable(tiny_model, audio):
+    """`import torch` fails in this process (as on a machine without the train extra); analyse still works."""
+    code = ("import sys; sys.modules['torch'] = None; sys.modules['torchvision'] = None\n"
+            "from genrelab.cli import main\n"
+            f"raise SystemExit(main(['analyse', {str(audio['good'])!r}, '--json', '--model', {str(tiny_model)!r}]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, env=_env())
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)[0]["top_genre"]
