@@ -112,6 +112,11 @@ def playback_unavailable() -> str | None:
     return None
 
 
+#: Output buffer. PortAudio's "low" (about 10 ms) starves PulseAudio's ALSA plugin, the usual Linux setup (the
+#: stream then advances at a fraction of real time); 0.2 s plays steadily there, and the playhead subtracts it.
+OUTPUT_LATENCY_S = 0.2
+
+
 class Player(QObject):
     """Plays a `PlaybackCursor` through a sounddevice OutputStream (opened on play, closed on pause)."""
 
@@ -192,7 +197,7 @@ class Player(QObject):
 
         self._close_stream()
         self._stream = sd.OutputStream(samplerate=cursor.sr, channels=channels, dtype="float32",
-                                       callback=callback, latency="low")
+                                       callback=callback, latency=OUTPUT_LATENCY_S)
         self._stream.start()
 
     def _close_stream(self) -> None:
