@@ -52,11 +52,7 @@ class SpectrogramView(TimePlot):
         self.overlay.setLookupTable(occlusion_lut())
         for image in (self.overview, self.detail, self.overlay):
             item.addItem(image)
-        self.window_region = pg.LinearRegionItem((0.0, 0.0), movable=False, brush=pg.mkBrush(*MODEL_WINDOW),
-                                                 pen=pg.mkPen(MODEL_WINDOW[:3], width=1))
-        self.window_region.setZValue(30)
-        self.window_region.hide()
-        item.addItem(self.window_region, ignoreBounds=True)
+        self.window_region = self.add_window_region()
         self.overlay_label = pg.TextItem("", color="#ffffff", fill=pg.mkBrush(0, 0, 0, 160), anchor=(0, 0))
         self.overlay_label.setZValue(110)
         self.overlay_label.hide()
@@ -119,14 +115,6 @@ class SpectrogramView(TimePlot):
         return None
 
     # ---- model window and occlusion overlay ---------------------------------------------------------------
-    def show_window(self, start_s: float | None, end_s: float = 0.0) -> None:
-        """Outline the model window ``start_s..end_s`` (None hides it)."""
-        if start_s is None:
-            self.window_region.hide()
-            return
-        self.window_region.setRegion((start_s, end_s))
-        self.window_region.show()
-
     def set_overlay(self, drop: np.ndarray | None, start_s: float = 0.0, end_s: float = 0.0,
                     row_hz: np.ndarray | None = None, text: str = "") -> None:
         """Draw an occlusion map (bins, columns; row 0 lowest) over ``start_s..end_s``, its rows at ``row_hz``."""

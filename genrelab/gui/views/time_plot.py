@@ -7,7 +7,7 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QWidget
 
 from genrelab.gui.notes import format_time
-from genrelab.gui.palette import PLAYHEAD
+from genrelab.gui.palette import MODEL_WINDOW, PLAYHEAD
 
 LEFT_AXIS_WIDTH = 78  # every plot's left axis is this wide, so their time axes line up
 
@@ -69,6 +69,25 @@ class TimePlot(pg.PlotWidget):
 
     def set_playhead(self, seconds: float) -> None:
         self.playhead.setValue(seconds)
+
+    # ---- the model window outline (views that show it call add_window_region once) ---------------------
+    def add_window_region(self) -> pg.LinearRegionItem:
+        """A hidden outline of one model window, drawn above the data; kept in ``self.window_region``."""
+        region = pg.LinearRegionItem((0.0, 0.0), movable=False, brush=pg.mkBrush(*MODEL_WINDOW),
+                                     pen=pg.mkPen(MODEL_WINDOW[:3], width=1))
+        region.setZValue(30)
+        region.hide()
+        self.getPlotItem().addItem(region, ignoreBounds=True)
+        self.window_region = region
+        return region
+
+    def show_window(self, start_s: float | None, end_s: float = 0.0) -> None:
+        """Outline the model window ``start_s..end_s`` (None hides it)."""
+        if start_s is None:
+            self.window_region.hide()
+            return
+        self.window_region.setRegion((start_s, end_s))
+        self.window_region.show()
 
     def _data_point(self, scene_pos: QPointF) -> QPointF | None:
         vb = self.view_box

@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
-from genrelab.gui.palette import FOREGROUND, MODEL_WINDOW, rgba
+from genrelab.gui.palette import FOREGROUND, rgba
 from genrelab.gui.views.time_plot import TimePlot
 
 STYLES = {"stacked": "Stacked areas", "lines": "Lines"}
@@ -32,11 +32,7 @@ class TimelineView(TimePlot):
                                                                                      style=pg.QtCore.Qt.DashLine))
         self.hover_line.hide()
         item.addItem(self.hover_line, ignoreBounds=True)
-        self.window_region = pg.LinearRegionItem((0.0, 0.0), movable=False, brush=pg.mkBrush(*MODEL_WINDOW),
-                                                 pen=pg.mkPen(MODEL_WINDOW[:3], width=1))
-        self.window_region.setZValue(30)
-        self.window_region.hide()
-        item.addItem(self.window_region, ignoreBounds=True)
+        self.window_region = self.add_window_region()
         self.message = pg.TextItem("", color=FOREGROUND, anchor=(0, 0))
         item.addItem(self.message, ignoreBounds=True)
         self.left.connect(self.hover_line.hide)
@@ -107,9 +103,3 @@ class TimelineView(TimePlot):
         self.hover_line.setValue(t)
         self.hover_line.show()
 
-    def show_window(self, start_s: float | None, end_s: float = 0.0) -> None:
-        if start_s is None:
-            self.window_region.hide()
-            return
-        self.window_region.setRegion((start_s, end_s))
-        self.window_region.show()
