@@ -162,24 +162,21 @@ class JobRunner(QObject):
 
     @Slot(int, object)
     def _on_done(self, job_id: int, result: Any) -> None:
-        job = self._finish(job_id)
-        if job is None:
-            return
-        if job.cancel.is_set():
-            self._call(job.on_cancelled)
-        elif job.on_done:
-            job.on_done(result)
-        self.changed.emit()
+        self._settle(job_id, "on_done", result)
 
     @Slot(int, str)
     def _on_failed(self, job_id: int, message: str) -> None:
+        self._settle(job_id, "on_failed", message)
+
+    def _settle(self, job_id: int, handler: str, value: Any) -> None:
+        """A job ended: its ``on_cancelled`` if it was cancelled meanwhile, else ``handler(value)``."""
         job = self._finish(job_id)
         if job is None:
             return
         if job.cancel.is_set():
             self._call(job.on_cancelled)
-        elif job.on_failed:
-            job.on_failed(message)
+        elif getattr(job, handler):
+            getattr(job, handler)(value)
         self.changed.emit()
 
     @Slot(int)
