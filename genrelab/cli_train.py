@@ -220,6 +220,8 @@ def _experiment_args(p: argparse.ArgumentParser) -> None:
     _add_train_options(p, grid=True)
     p.add_argument("--archs", default=",".join(ARCHS), help="comma list of architectures (default all four)")
     p.add_argument("--inputs", default="stft,mel", help="comma list of inputs (default stft,mel)")
+    p.add_argument("--modes", default=None,
+                   help="comma list of input modes, native and/or paper (default: the --image option)")
     p.add_argument("--no-baselines", action="store_true", help="skip the KNN/SVM baselines")
 
 
@@ -229,15 +231,18 @@ def run_experiment_cmd(args: argparse.Namespace) -> int:
 
     archs = tuple(a.strip() for a in args.archs.split(",") if a.strip())
     inputs = tuple(a.strip() for a in args.inputs.split(",") if a.strip())
-    if set(archs) - set(ARCHS) or set(inputs) - {"mel", "stft"} or not archs or not inputs:
-        raise GenreLabError(f"--archs takes {', '.join(ARCHS)}; --inputs takes mel, stft")
+    modes = tuple(a.strip() for a in (args.modes or args.image).split(",") if a.strip())
+    if (set(archs) - set(ARCHS) or set(inputs) - {"mel", "stft"} or set(modes) - {"native", "paper"}
+            or not archs or not inputs or not modes):
+        raise GenreLabError(f"--archs takes {', '.join(ARCHS)}; --inputs takes mel, stft; --modes takes native, paper")
     out = args.out or Path("runs") / f"{args.data.resolve().name}-paper-grid"
     base = _pipeline_config(args, archs[0], inputs[0], out)
     line = ProgressLine(args.epochs, args.batch_size)
     cancel = threading.Event()
     try:
         with _ctrl_c_cancels(cancel, line.log):
-            folder = run_experiment(ExperimentConfig(base, archs, inputs, baselines=not args.no_baselines),
+            folder = run_experiment(ExperimentConfig(base, archs, inputs, modes,
+                                                     baselines=not args.no_baselines),
                                     _callbacks(line, cancel))
     except Cancelled:
         line.log("cancelled: finished runs and the current run's checkpoint are kept; run the same command "

@@ -66,6 +66,7 @@ def test_experiment_report_puts_the_paper_beside_ours():
     line = next(x for x in text.splitlines() if x.startswith("| ResNet-BiGRU"))
     assert "0.70" in line and "0.81" in line and "0.82 / 0.81 / 0.81" in line and "0.75" in line
     knn = next(x for x in text.splitlines() if x.startswith("| KNN (n=10)"))
+    assert "Input modes side by side" not in text
     assert "0.40" in knn and f"{PAPER_RESULTS['knn10']['mel']:.2f}" in knn
 
 
@@ -81,3 +82,13 @@ def test_baselines_learn_clearly_different_classes(tmp_path):
     mel = {r.model: r.accuracy for r in results if r.representation == "mel"}
     assert mel["svm"] >= 0.8 and mel["knn10"] >= 0.8
     assert all(r.dims == 64 and r.n_train > r.n_test > 0 for r in results)
+
+
+def test_experiment_report_with_both_input_modes_has_a_table_each_and_a_comparison():
+    rows = {("cnn", "mel", "native"): {"accuracy": 0.61, "f1": 0.6, "track_accuracy": 0.66, "windows_per_s": 900.0},
+            ("cnn", "mel", "paper"): {"accuracy": 0.52, "f1": 0.5, "track_accuracy": 0.55, "windows_per_s": 90.0}}
+    text = render_experiment(rows, [], title="t", data="d", split="filtered", command="c", date="now", notes=[])
+    assert text.count("## Deep models") == 2 and "224 x 224" in text
+    side = text[text.index("Input modes side by side"):]
+    cnn = next(x for x in side.splitlines() if x.startswith("| CNN"))
+    assert cnn.split("|")[2:10] == [" 0.610 ", " 0.600 ", " 0.660 ", " 900 ", " 0.520 ", " 0.500 ", " 0.550 ", " 90 "]

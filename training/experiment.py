@@ -1,6 +1,7 @@
-"""``genrelab experiment paper``: the paper's grid (4 architectures x STFT/Mel + the baselines), one report.
+"""``genrelab experiment paper``: the paper's grid (4 architectures x STFT/Mel x input modes + the baselines).
 
-Every deep run is a :func:`training.pipeline.run` into its own sub-folder (``<arch>-<input>``), the baselines
+Every deep run is a :func:`training.pipeline.run` into its own sub-folder (``<arch>-<input>``, or
+``<arch>-<input>-paper`` for the paper's 224 x 224 image mode), the baselines
 go to ``baselines/``, and ``report.md`` compares our numbers with the paper's Tables 5 and 7 side by side.
 Finished parts are skipped when the same experiment is run again, so an interrupted grid resumes.
 """
@@ -29,6 +30,7 @@ class ExperimentConfig:
     base: PipelineConfig
     archs: tuple[str, ...] = ARCHS
     inputs: tuple[str, ...] = INPUTS
+    modes: tuple[str, ...] = ("native",)
     baselines: bool = True
     baseline_dims: int = 512
     notes: list[str] = field(default_factory=list)
@@ -36,7 +38,7 @@ class ExperimentConfig:
 
 def _fingerprint(cfg: ExperimentConfig) -> dict[str, Any]:
     return {"runs": json.loads(json.dumps(replace(cfg.base, input="mel").fingerprint(), default=str)),
-            "archs": list(cfg.archs), "inputs": list(cfg.inputs)}
+            "archs": list(cfg.archs), "inputs": list(cfg.inputs), "modes": list(cfg.modes)}
 
 
 def _headline(metrics_path: Path) -> dict[str, Any]:
@@ -70,25 +72,27 @@ def run_experiment(cfg: ExperimentConfig, callbacks: Callbacks | None = None) ->
     inputs = [k for k in cfg.inputs if not (cfg.base.images and k == "stft")]
     if cfg.base.images and "stft" in cfg.inputs:
         notes.append("The data are Mel-spectrogram images: STFT runs are not possible (– in the table).")
-    rows: dict[tuple[str, str], dict[str, Any]] = {}
-    for kind in inputs:
-        for arch in cfg.archs:
-            folder = out / f"{arch}-{kind}"
-            if not (folder / "metrics.json").exists():
-                say(f"=== {arch} on {kind} -> {folder}")
-                run(replace(cfg.base, out=folder, input=kind, force=False,
-                            train=replace(cfg.base.train, architecture=arch)), cb)
-            rows[(arch, kind)] = _headline(folder / "metrics.json")
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for mode in cfg.modes:
+        for kind in inputs:
+            for arch in cfg.archs:
+                folder = out / (f"{arch}-{kind}" if mode == "native" else f"{arch}-{kind}-{mode}")
+                if not (folder / "metrics.json").exists():
+                    say(f"=== {arch} on {kind} ({mode} input) -> {folder}")
+                    run(replace(cfg.base, out=folder, input=kind, image=mode, force=False,
+                                train=replace(cfg.base.train, architecture=arch)), cb)
+                rows[(arch, kind, mode)] = _headline(folder / "metrics.json")
     baseline_rows: list[dict[str, Any]] = []
     if cfg.baselines:
         baseline_rows = _baselines(cfg, out, inputs, cb, say, notes)
     first = rows[next(iter(rows))] if rows else {}
     data_line = f"{cfg.base.data} ({'Mel-spectrogram images' if cfg.base.images else 'audio'})"
     split_line = f"{cfg.base.split} (numbers on its {first.get('part', 'valid')} part)"
-    speed = [f"{a}-{k} {r['windows_per_s']:.0f}" for (a, k), r in rows.items() if r.get("windows_per_s")]
+    speed = [f"{_run_name(a, k, m)} {r['windows_per_s']:.0f}" for (a, k, m), r in rows.items()
+             if r.get("windows_per_s")]
     if speed:
         notes.append("Training windows/s: " + ", ".join(speed))
-    notes.append(f"Image mode: {cfg.base.image}; epochs up to {cfg.base.train.epochs}, patience "
+    notes.append(f"Input modes: {', '.join(cfg.modes)}; epochs up to {cfg.base.train.epochs}, patience "
                  f"{cfg.base.train.patience}, base width {cfg.base.train.base_width}, batch "
                  f"{cfg.base.train.batch_size}, trained from scratch unless --pretrained imagenet worked "
                  "(see each run's report).")
@@ -96,10 +100,14 @@ def run_experiment(cfg: ExperimentConfig, callbacks: Callbacks | None = None) ->
                              data=data_line, split=split_line, command=cfg.base.command,
                              date=datetime.now(timezone.utc).isoformat(timespec="seconds"), notes=notes)
     (out / "report.md").write_text(text, encoding="utf-8")
-    (out / "metrics.json").write_text(json.dumps({"runs": {f"{a}-{k}": r for (a, k), r in rows.items()},
+    (out / "metrics.json").write_text(json.dumps({"runs": {_run_name(a, k, m): r for (a, k, m), r in rows.items()},
                                                   "baselines": baseline_rows}, indent=1), encoding="utf-8")
     say(f"experiment report: {out / 'report.md'}")
     return out
+
+
+def _run_name(arch: str, kind: str, mode: str) -> str:
+    return f"{arch}-{kind}" if mode == "native" else f"{arch}-{kind}-{mode}"
 
 
 def _baselines(cfg: ExperimentConfig, out: Path, inputs: list[str], cb: Callbacks, say,

@@ -262,27 +262,51 @@ def write_run(folder: str | Path, report: RunReport, config: dict[str, Any], log
 
 
 # ---- the experiment's comparison report ------------------------------------------------------------------------
-def render_experiment(rows: dict[tuple[str, str], dict[str, Any]], baselines: list[dict[str, Any]], *, title: str,
+MODE_NAMES = {"native": "native input (1 x 128 x T dB bands)", "paper": "the paper's 224 x 224 RGB image"}
+
+
+def render_experiment(rows: dict[tuple[str, ...], dict[str, Any]], baselines: list[dict[str, Any]], *, title: str,
                       data: str, split: str, command: str, date: str, notes: list[str]) -> str:
     """The comparison with the paper's Table 7 (deep models) and Table 5 (baselines), side by side.
 
-    ``rows[(arch, kind)]`` holds the run's window-level ``accuracy``, ``precision``, ``recall``, ``f1`` and
-    ``track_accuracy`` on its reported part (missing runs print as –); ``baselines`` are BaselineResult dicts.
+    ``rows[(arch, kind)]`` or ``rows[(arch, kind, mode)]`` (``mode`` native | paper, native when left out) holds
+    the run's window-level ``accuracy``, ``precision``, ``recall``, ``f1`` and ``track_accuracy`` on its reported
+    part (missing runs print as –); ``baselines`` are BaselineResult dicts. With both input modes a third table
+    puts them side by side.
     """
+    keyed = {(k[0], k[1], k[2] if len(k) > 2 else "native"): v for k, v in rows.items()}
+    modes = [m for m in ("native", "paper") if any(k[2] == m for k in keyed)] or ["native"]
     lines = [f"# {title}", "", f"- Date: {date}", f"- Command: `{command}`", f"- Data: {data}", f"- Split: {split}",
-             "", "## Deep models (window level, as the paper; ours beside the paper's)", ""]
+             ""]
     header = ["Model", "STFT acc (ours)", "STFT acc (paper)", "Mel acc (ours)", "Mel acc (paper)",
               "Mel P / R / F1 (ours)", "Mel P / R / F1 (paper)", "Mel track acc (ours)"]
-    body = []
-    for arch in ("cnn", "bigru", "resnet18", "resnet_bigru"):
-        st, me = rows.get((arch, "stft"), {}), rows.get((arch, "mel"), {})
-        paper = PAPER_RESULTS[arch]
-        prf = "–" if not me else f"{_f(me.get('precision'), 2)} / {_f(me.get('recall'), 2)} / {_f(me.get('f1'), 2)}"
-        body.append([ARCH_NAMES[arch], _f(st.get("accuracy"), 2), _f(paper["stft"], 2), _f(me.get("accuracy"), 2),
-                     _f(paper["mel"], 2), prf, " / ".join(_f(x, 2) for x in paper["mel_prf"]),
-                     _f(me.get("track_accuracy"), 2)])
-    lines += _table(header, body)
-    lines += ["", f"Paper, without grouping (leaky split): ResNet-BiGRU {PAPER_LEAKY_RESNET_BIGRU_MEL:.2f} on Mel.", ""]
+    for mode in modes:
+        lines += [f"## Deep models, {MODE_NAMES[mode]} (window level, as the paper; ours beside the paper's)", ""]
+        body = []
+        for arch in ("cnn", "bigru", "resnet18", "resnet_bigru"):
+            st, me = keyed.get((arch, "stft", mode), {}), keyed.get((arch, "mel", mode), {})
+            paper = PAPER_RESULTS[arch]
+            prf = "–" if not me else f"{_f(me.get('precision'), 2)} / {_f(me.get('recall'), 2)} / {_f(me.get('f1'), 2)}"
+            body.append([ARCH_NAMES[arch], _f(st.get("accuracy"), 2), _f(paper["stft"], 2),
+                         _f(me.get("accuracy"), 2), _f(paper["mel"], 2), prf,
+                         " / ".join(_f(x, 2) for x in paper["mel_prf"]), _f(me.get("track_accuracy"), 2)])
+        lines += _table(header, body)
+        lines.append("")
+    if len(modes) > 1:
+        lines += ["## Input modes side by side (Mel, same data and split)", ""]
+        body = []
+        for arch in ("cnn", "bigru", "resnet18", "resnet_bigru"):
+            cells = [ARCH_NAMES[arch]]
+            for mode in modes:
+                r = keyed.get((arch, "mel", mode), {})
+                speed = r.get("windows_per_s")
+                cells += [_f(r.get("accuracy"), 3), _f(r.get("f1"), 3), _f(r.get("track_accuracy"), 3),
+                          "–" if not speed else f"{speed:.0f}"]
+            body.append(cells)
+        head = ["Model"] + [f"{m} {c}" for m in modes for c in ("window acc", "F1", "track acc", "train w/s")]
+        lines += _table(head, body)
+        lines.append("")
+    lines += [f"Paper, without grouping (leaky split): ResNet-BiGRU {PAPER_LEAKY_RESNET_BIGRU_MEL:.2f} on Mel.", ""]
     if baselines:
         lines += ["## Baselines (window level, the paper's Table 5)", ""]
         by = {(b["model"], b["representation"]): b for b in baselines}
