@@ -259,7 +259,25 @@ def _evaluate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--split", default=None,
                    help="evaluate the held-out parts (valid, test) of this split; default: every clip")
     p.add_argument("--hop", type=float, default=1.0, help="seconds between windows (default 1)")
+    p.add_argument("--only", type=Path, default=None,
+                   help="evaluate only the clips named here: a list file (one name per line) or a folder whose "
+                        "files' stems are the names (e.g. the audio of the same clips)")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
+
+
+def _clip_names(where: Path) -> set[str]:
+    """Clip names (stems) from a list file or from the files under a folder."""
+    from training.splits import list_stem
+
+    if where.is_dir():
+        return {p.stem for p in where.rglob("*") if p.is_file() and not p.name.startswith(".")}
+    if not where.is_file():
+        raise GenreLabError(f"--only {where}: no such file or folder")
+    try:
+        lines = where.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GenreLabError(f"--only {where}: cannot read it as a text list ({exc})") from None
+    return {list_stem(x) for x in lines if x.strip()}
 
 
 @command("evaluate", "metrics of a model on labelled data (window and track level)", _evaluate_args)
@@ -277,6 +295,11 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if args.split:
         split = splits.make_splits(args.split, entries, data_root=args.data, allow_missing=args.allow_missing)[0]
         parts = {k: v for k, v in (("valid", split.valid), ("test", split.test)) if v}
+    if args.only is not None:
+        wanted = _clip_names(args.only)
+        parts = {k: [i for i in v if entries[i].clip_id in wanted] for k, v in parts.items()}
+        if not any(parts.values()):
+            raise GenreLabError(f"none of the clips named by {args.only} are in {args.data}")
     use = sorted(set().union(*parts.values()))
     if args.images:
         dataset = datasets.load_image_entries(args.data, entries, use, spec, cache_dir=_cache(args), ignored=ignored)

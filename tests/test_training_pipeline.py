@@ -213,6 +213,28 @@ def test_genrelab_evaluate_prints_both_levels(trained, data, capsys):
     assert result["valid"]["window"]["n"] == reference["window"]["n"]
 
 
+def test_genrelab_evaluate_only_the_clips_named_by_a_list_or_a_folder(trained, data, tmp_path, capsys):
+    out, work = trained
+    base = ["evaluate", "--model", str(out / "model.onnx"), "--data", str(data), "--cache", str(work / "cache"),
+            "--json"]
+    genres = sorted(d.name for d in data.iterdir())[:2]
+    names = [p.stem for g in genres for p in sorted((data / g).glob("*.wav"))[:2]]
+    (tmp_path / "few.txt").write_text("".join(f"x/{n}.wav\n" for n in names))
+    assert cli.main([*base, "--only", str(tmp_path / "few.txt")]) == 0
+    assert json.loads(capsys.readouterr().out)["all"]["n_clips"] == 4
+    other = tmp_path / "other"  # a folder holding the same clips in another form (e.g. their images)
+    for n in names[1:]:
+        (other / n.split(".")[0]).mkdir(parents=True, exist_ok=True)
+        (other / n.split(".")[0] / f"{n}.png").write_bytes(b"")
+    assert cli.main([*base, "--only", str(other)]) == 0
+    assert json.loads(capsys.readouterr().out)["all"]["n_clips"] == 3
+    assert cli.main([*base, "--only", str(tmp_path / "nowhere.txt")]) == 2
+    assert "no such file or folder" in capsys.readouterr().err
+    (tmp_path / "none.txt").write_text("rock.00001\n")
+    assert cli.main([*base, "--only", str(tmp_path / "none.txt")]) == 2
+    assert "none of the clips" in capsys.readouterr().err
+
+
 def test_missing_imagenet_weights_fall_back_to_scratch_with_a_note():
     from training.trainer import TrainConfig
 
