@@ -145,6 +145,31 @@ def test_cancelled_run_resumes_to_the_same_result(trained, data):
     _same_result(ref, out)
 
 
+def test_unfinished_run_resumed_with_fewer_epochs_stops_now_and_keeps_its_best(trained, data):
+    _, work = trained
+    out = work / "shortened"
+    args = ["train", "--data", str(data), "--out", str(out), "--cache", str(work / "cache"), *TRAIN_ARGS]
+    from genrelab.cli_train import _pipeline_config
+
+    parsed = cli.build_parser().parse_args(args)
+    cancel = threading.Event()
+
+    def on_batch(info):
+        if info.epoch == 4 and info.batch == 1:
+            cancel.set()
+
+    with pytest.raises(Cancelled):
+        pipeline.run(_pipeline_config(parsed, parsed.arch, parsed.input, out),
+                     pipeline.Callbacks(on_batch=on_batch, cancel=cancel))
+    lines: list[str] = []
+    shorter = cli.build_parser().parse_args([*args, "--epochs", "2"])  # "stop now": 3 epochs are done
+    pipeline.run(_pipeline_config(shorter, shorter.arch, shorter.input, out), pipeline.Callbacks(log=lines.append))
+    assert any("resuming after epoch 3" in line for line in lines)
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert len(metrics["history"]) == 3 and 1 <= metrics["best_epoch"] <= 3
+    assert (out / "model.onnx").exists()
+
+
 def test_ctrl_c_cancels_cleanly_and_says_how_to_resume(trained, data, tmp_path):
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "genrelab", "train", "--data", str(data), "--out", str(out), "--cache",

@@ -36,7 +36,7 @@ from training import datasets, splits
 from training.clips import Clip, all_windows, batch_inputs
 from training.evaluate import Evaluation, evaluate_model, evaluate_net
 from training.report import ARCH_NAMES, RunReport, to_toml, write_run
-from training.trainer import BatchInfo, EpochStats, FitResult, TrainConfig, fit
+from training.trainer import BatchInfo, EpochStats, FitResult, TrainConfig, fit, resumable_config
 
 PARITY_LIMIT = 1e-4
 PARITY_MAX_WINDOWS = 256
@@ -107,10 +107,14 @@ class PipelineConfig:
             raise PipelineError(f"bad feature options: {exc}") from None
 
     def fingerprint(self) -> dict[str, Any]:
-        """What decides the result (a partial run is resumed only when this matches)."""
+        """What decides the result (a partial run is resumed only when this matches).
+
+        ``epochs`` and ``patience`` are left out: they say when to stop, not what an epoch does, so an
+        unfinished run can be resumed with more epochs, or with fewer to stop now and keep its best epoch.
+        """
         return {"data": str(Path(self.data).resolve()), "images": self.images, "split": self.split,
                 "allow_missing": self.allow_missing, "spec": self.feature_spec().to_dict(),
-                "train": asdict(self.train), "quantize": self.quantize}
+                "train": resumable_config(asdict(self.train)), "quantize": self.quantize}
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -466,7 +470,9 @@ def run(config: PipelineConfig, callbacks: Callbacks | None = None) -> RunResult
     fingerprint = json.loads(json.dumps(config.fingerprint(), default=str))
     if tmp.exists():
         try:
-            same = json.loads(stamp.read_text(encoding="utf-8")) == fingerprint
+            saved = json.loads(stamp.read_text(encoding="utf-8"))
+            saved["train"] = resumable_config(saved.get("train", {}))
+            same = saved == fingerprint
         except (OSError, ValueError):
             same = False
         if not same:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -54,6 +55,15 @@ class TrainConfig:
             raise ValueError(f"unknown augmentation(s) {', '.join(sorted(unknown))}; known: {', '.join(AUGMENTATIONS)}")
         if self.monitor not in ("valid_acc", "valid_loss", "valid_track_acc"):
             raise ValueError("monitor must be valid_acc, valid_loss or valid_track_acc")
+
+
+#: TrainConfig fields that say when to stop, not what an epoch does: a checkpoint resumes across changes to them.
+STOPPING_FIELDS = ("epochs", "patience")
+
+
+def resumable_config(config: dict[str, Any]) -> dict[str, Any]:
+    """A TrainConfig dict without :data:`STOPPING_FIELDS` (what must match for a checkpoint to resume)."""
+    return {k: v for k, v in config.items() if k not in STOPPING_FIELDS}
 
 
 @dataclass
@@ -194,7 +204,7 @@ def fit(
     ckpt_path = workdir / "checkpoint.pt"
     if ckpt_path.exists():
         ckpt = torch.load(ckpt_path, weights_only=False)
-        if ckpt.get("config") == asdict(config) and ckpt.get("spec") == spec.to_dict() and ckpt.get("labels") == labels:
+        if (resumable_config(ckpt.get("config") or {}) == resumable_config(asdict(config)) and ckpt.get("spec") == spec.to_dict() and ckpt.get("labels") == labels):
             net.load_state_dict(ckpt["net"])
             opt.load_state_dict(ckpt["opt"])
             sched.load_state_dict(ckpt["sched"])
