@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -113,3 +114,34 @@ def test_real_gtzan_audio_matches_its_image(shared_data, stem):
     mae = audio_vs_image(shared_data / "gtzan/audio" / genre / f"{stem}.flac",
                          shared_data / "gtzan/mel-images" / genre / f"{stem}.png")
     assert mae < 0.2
+
+
+def test_real_audio_check_scores_the_audio_path_and_the_image_path_alike(tmp_path, capsys):
+    """`python -m training.real_audio`: analyse (decode -> features -> ONNX) vs the same clips' images."""
+    import soundfile as sf
+    from conftest import export_random_model
+
+    from training import real_audio
+
+    model = export_random_model(tmp_path / "m.onnx", labels=("calm", "busy"), seed=3)
+    for genre, seeds in (("calm", (11, 12)), ("busy", (13, 14))):
+        for k, seed in enumerate(seeds):
+            y = with_silence(music_like(30.0, 22050, seed=seed))
+            (tmp_path / "audio" / genre).mkdir(parents=True, exist_ok=True)
+            (tmp_path / "images" / genre).mkdir(parents=True, exist_ok=True)
+            sf.write(tmp_path / "audio" / genre / f"{genre}.0000{k}.flac", y, 22050)
+            render_like_gtzan(y, tmp_path / "images" / genre / f"{genre}.0000{k}.png")
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "lists" / "valid.txt").write_text("calm/calm.00000.wav\nbusy/busy.00001.wav\n")
+    check = real_audio.run_check(tmp_path / "audio", tmp_path / "images", model, hop_s=1.5)
+    assert sorted(c.stem for c in check.clips) == ["busy.00000", "busy.00001", "calm.00000", "calm.00001"]
+    assert all(c.audio_top == c.image_top for c in check.clips)  # the two paths see the same features
+    assert check.accuracy("audio") == check.accuracy("image")
+    code = real_audio.main(["--audio", str(tmp_path / "audio"), "--images", str(tmp_path / "images"),
+                            "--model", str(model), "--split-lists", str(tmp_path / "lists"), "--json"])
+    assert code == 0
+    parts = json.loads(capsys.readouterr().out)["parts"]
+    assert parts["all"]["clips"] == 4 and parts["valid"]["clips"] == 2
+    assert real_audio.main(["--audio", str(tmp_path / "nowhere"), "--images", str(tmp_path / "images"),
+                            "--model", str(model)]) == 2
+    assert "no such folder" in capsys.readouterr().err
