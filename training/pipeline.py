@@ -109,8 +109,9 @@ class PipelineConfig:
     def fingerprint(self) -> dict[str, Any]:
         """What decides the result (a partial run is resumed only when this matches).
 
-        ``epochs`` and ``patience`` are left out: they say when to stop, not what an epoch does, so an
-        unfinished run can be resumed with more epochs, or with fewer to stop now and keep its best epoch.
+        ``epochs``, ``patience`` and ``threads`` are left out: they say when to stop and how fast to go, not what
+        an epoch computes, so an unfinished run can be resumed with more epochs, with fewer to stop now and keep
+        its best epoch, or on another number of threads.
         """
         return {"data": str(Path(self.data).resolve()), "images": self.images, "split": self.split,
                 "allow_missing": self.allow_missing, "spec": self.feature_spec().to_dict(),

@@ -57,13 +57,14 @@ class TrainConfig:
             raise ValueError("monitor must be valid_acc, valid_loss or valid_track_acc")
 
 
-#: TrainConfig fields that say when to stop, not what an epoch does: a checkpoint resumes across changes to them.
-STOPPING_FIELDS = ("epochs", "patience")
+#: TrainConfig fields that say when to stop or how many CPU threads to use, not what an epoch computes: a
+#: checkpoint resumes across changes to them.
+RESUMABLE_FIELDS = ("epochs", "patience", "threads")
 
 
 def resumable_config(config: dict[str, Any]) -> dict[str, Any]:
-    """A TrainConfig dict without :data:`STOPPING_FIELDS` (what must match for a checkpoint to resume)."""
-    return {k: v for k, v in config.items() if k not in STOPPING_FIELDS}
+    """A TrainConfig dict without :data:`RESUMABLE_FIELDS` (what must match for a checkpoint to resume)."""
+    return {k: v for k, v in config.items() if k not in RESUMABLE_FIELDS}
 
 
 @dataclass
