@@ -14,6 +14,7 @@ import numpy as np
 
 from genrelab.audio import load
 from genrelab.audio.synthesis import music_like
+from genrelab.errors import ModelError
 
 
 def _best(fn: Callable[[], object], repeats: int) -> float:
@@ -76,6 +77,8 @@ def run_benchmarks(model: Path | None = None, *, threads: int | None = None, qui
         engines["torch"] = TorchEngine(model, device="auto", threads=threads)
     except ImportError:
         say("torch not installed: torch backend skipped")
+    except ModelError as exc:  # e.g. an int8 model: its quantised weights do not rebuild a torch net
+        say(f"torch backend skipped: {exc}")
     spec = engines["onnx"].card.spec
     say(f"model {model.name}: {engines['onnx'].card.architecture}, input {spec.model_input_shape}")
 

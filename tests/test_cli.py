@@ -250,6 +250,24 @@ def test_bench_quick_prints_numbers_and_json(bench_run):
         assert f"{row['end_to_end_s']:.2f} s" in text
 
 
+def test_bench_on_an_int8_model_skips_the_torch_backend_with_a_reason(tiny_model, tmp_path):
+    """An int8 model's quantised weights do not rebuild a torch net: bench times ONNX Runtime and says why."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    target = tmp_path / "tiny.int8.onnx"
+    quantize_dynamic(tiny_model, target, weight_type=QuantType.QInt8)
+    model = onnx.load(str(target))
+    for prop in onnx.load(str(tiny_model)).metadata_props:  # the card travels as the pipeline does it
+        entry = model.metadata_props.add()
+        entry.key, entry.value = prop.key, prop.value
+    onnx.save(model, str(target))
+    done = genrelab("bench", "--quick", "--json", "--model", str(target))
+    assert done.returncode == 0, done.stderr
+    assert "torch backend skipped" in done.stderr and "cannot rebuild the torch net" in done.stderr
+    assert set(json.loads(done.stdout)["backends"]) == {"onnx"}
+
+
 # ---- the inference path needs no torch -------------------------------------------------------------------
 def test_analyse_runs_with_torch_unimportable(tiny_model, audio):
     """`import torch` fails in this process (as on a machine without the train extra); analyse still works."""

@@ -260,6 +260,22 @@ def test_genrelab_evaluate_only_the_clips_named_by_a_list_or_a_folder(trained, d
     assert "none of the clips" in capsys.readouterr().err
 
 
+def test_quantize_scores_and_times_the_int8_model_and_keeps_it_only_within_one_point(data, tmp_path):
+    from genrelab.model.engine import OnnxEngine
+
+    out = tmp_path / "q"
+    args = ["train", "--data", str(data), "--out", str(out), "--cache", str(tmp_path / "cache"), *TRAIN_ARGS,
+            "--epochs", "2", "--quantize"]
+    assert cli.main(args) == 0
+    q = json.loads((out / "metrics.json").read_text())["export"]["int8"]
+    assert set(q["windows_per_s"]) == {"float", "int8"} and min(q["windows_per_s"].values()) > 0
+    assert q["kept"] == (q["float_track_accuracy"] - q["track_accuracy"] <= 0.01 + 1e-9)
+    assert (out / "model.int8.onnx").exists() == q["kept"]
+    assert "int8 dynamic quantisation" in (out / "report.md").read_text()
+    if q["kept"]:  # the int8 file carries the card, so the app can open it
+        assert OnnxEngine(out / "model.int8.onnx", device="cpu").card.labels == OnnxEngine(out / "model.onnx").card.labels
+
+
 def test_missing_imagenet_weights_fall_back_to_scratch_with_a_note():
     from training.trainer import TrainConfig
 

@@ -146,6 +146,10 @@ def render_markdown(r: RunReport) -> str:
             lines.append(f"- int8 dynamic quantisation: {q['size_mb']:.1f} MB, track accuracy {_f(q['track_accuracy'])} "
                          f"vs {_f(q['float_track_accuracy'])} float ({q['part']}); "
                          f"{'kept as model.int8.onnx' if q['kept'] else 'discarded (drop > 1 point)'}")
+            sp = q.get("windows_per_s")
+            if sp:
+                lines.append(f"- ONNX Runtime on CPU, batch 64: int8 {sp['int8']:.0f} windows/s, float "
+                             f"{sp['float']:.0f} windows/s")
     if r.notes:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in r.notes]
     lines += ["", "## Files", "", "`model.onnx` (the model with its card), `checkpoint.pt` (resume / best weights), "
