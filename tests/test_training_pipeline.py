@@ -276,6 +276,24 @@ def test_quantize_scores_and_times_the_int8_model_and_keeps_it_only_within_one_p
         assert OnnxEngine(out / "model.int8.onnx", device="cpu").card.labels == OnnxEngine(out / "model.onnx").card.labels
 
 
+def test_ship_copies_the_model_with_notes_and_never_replaces_without_force(trained, tmp_path):
+    from genrelab.model.card import read_card
+    from training import ship
+
+    out, _ = trained
+    target, reports = tmp_path / "models" / "shipped.onnx", tmp_path / "reports"
+    card = ship.ship(out, ["Selected on valid."], target=target, report_dir=reports)
+    assert read_card(target).notes.endswith("Selected on valid.") and card.notes == read_card(target).notes
+    assert read_card(target).metrics == read_card(out / "model.onnx").metrics
+    assert {p.name for p in reports.iterdir()} == set(ship.REPORT_FILES)
+    before = target.read_bytes()
+    with pytest.raises(ship.ShipError, match="--force"):
+        ship.ship(out, ["Another note."], target=target, report_dir=reports)
+    assert target.read_bytes() == before
+    with pytest.raises(ship.ShipError, match="not a finished run"):
+        ship.ship(tmp_path, [], target=tmp_path / "x.onnx", report_dir=reports)
+
+
 def test_missing_imagenet_weights_fall_back_to_scratch_with_a_note():
     from training.trainer import TrainConfig
 

@@ -1,0 +1,60 @@
+"""The model in resources/models: it loads with ONNX Runtime alone, its card says what issue 4 asks a card to say,
+and (when ../shared holds the GTZAN data) it reproduces the card's own valid numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from genrelab.model.card import GTZAN_GENRES
+from genrelab.model.engine import OnnxEngine
+from genrelab.model.registry import default_model_path
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    path = default_model_path()
+    if not path.exists():
+        pytest.fail(f"the shipped model is missing: {path}")
+    return path, OnnxEngine(path, device="cpu")
+
+
+def test_shipped_model_is_small_and_its_card_is_complete(shipped):
+    path, engine = shipped
+    card = engine.card
+    assert path.stat().st_size <= 50e6
+    assert card.architecture == "resnet_bigru" and tuple(card.labels) == GTZAN_GENRES
+    valid = card.metrics["valid"]
+    for key in ("window_accuracy", "track_accuracy", "window_f1", "track_f1"):
+        assert 0.1 < valid[key] <= 1.0
+    assert set(valid["per_genre_recall"]) == set(GTZAN_GENRES)
+    p = card.provenance
+    assert p["command"].startswith("genrelab train") and "--split filtered" in p["command"]
+    assert p["seed"] == 42 and p["date"] and p["cpu_seconds"] > 0
+    assert p["initialisation"] == "from scratch (no ImageNet weights)"
+    assert "mel-images" in card.data and "artist-filtered" in card.split
+    assert "test list was withheld" in card.notes
+
+
+def test_shipped_model_runs_on_one_window_and_a_batch(shipped):
+    _, engine = shipped
+    x = np.random.default_rng(0).uniform(-1, 1, (5, *engine.card.spec.model_input_shape)).astype(np.float32)
+    probs = engine.predict(x)
+    assert probs.shape == (5, 10) and np.allclose(probs.sum(axis=1), 1, atol=1e-5)
+    np.testing.assert_allclose(engine.predict(x[:1]), probs[:1], atol=1e-5)
+
+
+@pytest.mark.gtzan
+def test_shipped_model_reproduces_its_card_on_the_valid_images(shipped, shared_data):
+    from training import datasets, splits
+    from training.evaluate import evaluate_model
+
+    path, engine = shipped
+    root = shared_data / "gtzan" / "mel-images"
+    entries, ignored = datasets.scan(root, images=True)
+    split = splits.make_splits("filtered", entries, data_root=root, allow_missing=True)[0]
+    data = datasets.load_image_entries(root, entries, split.valid, engine.card.spec, ignored=ignored)
+    ev = evaluate_model(path, data.clips, hop_s=1.5)
+    assert ev.n_clips == engine.card.metrics["valid"]["clips"]
+    assert ev.track.accuracy == pytest.approx(engine.card.metrics["valid"]["track_accuracy"], abs=5e-5)  # the card keeps 4 decimals
+    assert ev.window.accuracy == pytest.approx(engine.card.metrics["valid"]["window_accuracy"], abs=5e-5)  # the card keeps 4 decimals
