@@ -109,6 +109,8 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
         self.recent_menu = file_menu.addMenu("Open &recent")
         self._fill_recent()
+        self._action(file_menu, "Open &demo track", self.open_demo, "Ctrl+D",
+                     "a generated 40-s track in three contrasting sections")
         file_menu.addSeparator()
         export = file_menu.addMenu("&Export")
         self._action(export, "Timeline as &CSV…", lambda: self._export_timeline("csv"))
@@ -187,6 +189,16 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open audio file", self.settings.last_folder, AUDIO_FILTER)
         if path:
             self.open_file(path)
+
+    def open_demo(self) -> None:
+        """Open the shipped demo track (a one-line message if this install lacks it)."""
+        from genrelab.model.registry import demo_track_path
+
+        path = demo_track_path()
+        if not path.exists():
+            self.page.show_error(f"The demo track is not installed ({path})")
+            return
+        self.open_file(path)
 
     def open_file(self, path: Path | str) -> None:
         """Open ``path`` on the Analyse page and remember it in the recent files."""

@@ -21,6 +21,11 @@ def resources_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "resources"
 
 
+def demo_track_path() -> Path:
+    """The generated demo track shipped in ``resources/demo`` (made by ``packaging/make_demo.py``)."""
+    return resources_dir() / "demo" / "genrelab-demo.flac"
+
+
 def shipped_model_path() -> Path:
     return resources_dir() / "models" / SHIPPED_NAME
 

@@ -42,3 +42,24 @@ def test_torch_backend_draws_the_same_timeline(qtbot, window, song):
     torch_result = blocker.args[0]
     np.testing.assert_allclose(torch_result.timeline.probs, onnx.timeline.probs, atol=1e-4)
     assert "torch" in window.page.summary.model_status.text()
+
+
+def test_ctrl_d_opens_the_shipped_demo_track(qtbot, window):
+    from PySide6.QtGui import QKeySequence
+
+    from genrelab.model.registry import demo_track_path
+
+    action = next(a for a in window.actions() if a.shortcut() == QKeySequence("Ctrl+D"))
+    with qtbot.waitSignal(window.page.analysis_ready, timeout=60000) as blocker:
+        action.trigger()
+    assert window.page.path == demo_track_path()
+    assert 39.5 < blocker.args[0].duration_s < 40.5
+
+
+def test_demo_track_missing_from_an_install_is_a_one_line_message(qtbot, window, monkeypatch, tmp_path):
+    from genrelab.model import registry
+
+    monkeypatch.setattr(registry, "resources_dir", lambda: tmp_path)
+    window.open_demo()
+    assert window.last_error.startswith("The demo track is not installed") and "\n" not in window.last_error
+    assert window.page.path is None
