@@ -66,6 +66,10 @@ def _add_train_options(p: argparse.ArgumentParser, *, grid: bool = False) -> Non
     p.add_argument("--quantize", action="store_true", help="also make an int8 model (kept if <= 1 point worse)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default runs/<data>-<arch>-<input>-<image>)")
     p.add_argument("--force", action="store_true", help="replace a non-empty --out")
+    if not grid:
+        p.add_argument("--extend", action="store_true",
+                       help="continue the finished run in --out (same configuration) up to --epochs; its results "
+                            "are replaced by the longer run's")
     p.add_argument("--name", default="", help="model name in its card")
     p.add_argument("--notes", default="", help="text for people, added to the card's notes and the report")
 
@@ -97,7 +101,7 @@ def _pipeline_config(args: argparse.Namespace, arch: str, kind: str, out: Path):
     return PipelineConfig(data=args.data, out=out, images=args.images, split=args.split,
                           allow_missing=args.allow_missing, input=kind, image=args.image,
                           frame_stride=args.frame_stride, top_db=args.top_db, train=train, quantize=args.quantize,
-                          force=args.force,
+                          force=args.force, extend=getattr(args, "extend", False),
                           cache_dir=_cache(args), workers=args.workers, name=args.name, command=_command_line(),
                           notes=args.notes)
 

@@ -170,6 +170,27 @@ def test_unfinished_run_resumed_with_fewer_epochs_stops_now_and_keeps_its_best(t
     assert (out / "model.onnx").exists()
 
 
+def test_extend_continues_a_finished_run_and_refuses_what_it_cannot_continue(data, tmp_path, capsys):
+    out = tmp_path / "run"
+    base = ["train", "--data", str(data), "--out", str(out), "--cache", str(tmp_path / "cache"), *TRAIN_ARGS]
+    assert cli.main([*base, "--epochs", "2"]) == 0
+    first = json.loads((out / "metrics.json").read_text())
+    assert cli.main([*base, "--epochs", "2", "--extend"]) == 2  # nothing more to do
+    assert "already has 2 epochs" in capsys.readouterr().err
+    assert cli.main([*base, "--epochs", "3", "--lr", "1e-2", "--extend"]) == 2  # another configuration
+    assert "made with other options" in capsys.readouterr().err
+    assert json.loads((out / "metrics.json").read_text()) == first  # refused: the run is as it was
+    assert cli.main([*base, "--epochs", "3", "--extend"]) == 0
+    err = capsys.readouterr().err
+    assert "extending the finished run" in err and "resuming after epoch 2" in err, err
+    longer = json.loads((out / "metrics.json").read_text())
+    assert [h["epoch"] for h in longer["history"]] == [1, 2, 3]
+    assert longer["history"][:2] == first["history"][:2]
+    assert not pipeline.partial_dir(out).exists()
+    assert cli.main(["train", "--data", str(data), "--out", str(tmp_path / "none"), "--extend", *TRAIN_ARGS]) == 2
+    assert "holds no finished run" in capsys.readouterr().err
+
+
 def test_ctrl_c_cancels_cleanly_and_says_how_to_resume(trained, data, tmp_path):
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "genrelab", "train", "--data", str(data), "--out", str(out), "--cache",

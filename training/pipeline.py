@@ -65,6 +65,8 @@ class PipelineConfig:
         train: the trainer's hyper-parameters.
         quantize: also try int8 dynamic quantisation (kept only if track accuracy drops <= 1 point).
         force: replace a non-empty ``out``.
+        extend: continue the finished run in ``out`` (same configuration) up to ``train.epochs``; it is replaced
+            by the longer run once that finishes (until then it stays as it was).
         cache_dir: feature cache ("default", a folder, or None for no cache).
         workers: decoding processes.
         name: the model's name in its card (default: made from the architecture and data).
@@ -85,6 +87,7 @@ class PipelineConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
     quantize: bool = False
     force: bool = False
+    extend: bool = False
     cache_dir: Path | str | None = "default"
     workers: int = 2
     name: str = ""
@@ -191,6 +194,23 @@ def check_out(out: Path, force: bool) -> None:
         raise PipelineError(f"{out} is a file; --out must be a folder")
     if _non_empty(out) and not force:
         raise PipelineError(f"{out} already exists and is not empty; choose another --out or add --force")
+
+
+def _check_extendable(out: Path, config: PipelineConfig) -> None:
+    """PipelineError unless ``out`` holds a finished run that ``config`` continues."""
+    import torch
+
+    ckpt_path = out / "checkpoint.pt"
+    if not ckpt_path.exists():
+        raise PipelineError(f"--extend: {out} holds no finished run (no checkpoint.pt)")
+    ckpt = torch.load(ckpt_path, weights_only=False, map_location="cpu")
+    if (resumable_config(ckpt.get("config") or {}) != resumable_config(asdict(config.train))
+            or ckpt.get("spec") != config.feature_spec().to_dict()):
+        raise PipelineError(f"--extend: the run in {out} was made with other options; give the same ones "
+                            "(only --epochs, --patience and --threads may change)")
+    done = ckpt.get("state", {}).get("epoch", 0)
+    if config.train.epochs <= done:
+        raise PipelineError(f"--extend: the run in {out} already has {done} epochs; ask for more with --epochs")
 
 
 def _move_into_place(tmp: Path, out: Path, force: bool) -> None:
@@ -481,7 +501,10 @@ def run(config: PipelineConfig, callbacks: Callbacks | None = None) -> RunResult
     config = replace(config, out=out, data=Path(config.data))
     say = _Log(cb.log)
     spec = config.feature_spec()
-    check_out(out, config.force)
+    if config.extend:
+        _check_extendable(out, config)
+    else:
+        check_out(out, config.force)
     t0 = time.perf_counter()
     dataset, folds = load_data(config, spec, cb, say)
     train, initialisation = _check_pretrained(config.train, spec, len(dataset.labels), say)
@@ -489,6 +512,12 @@ def run(config: PipelineConfig, callbacks: Callbacks | None = None) -> RunResult
     tmp = partial_dir(out)
     stamp = tmp / "run.json"
     fingerprint = json.loads(json.dumps(config.fingerprint(), default=str))
+    if config.extend and len(folds) > 1:
+        raise PipelineError("--extend continues single-split runs, not k-fold ones")
+    if config.extend and not tmp.exists():
+        say(f"extending the finished run in {out} to {config.train.epochs} epochs")
+        shutil.copytree(out, tmp)
+        stamp.write_text(json.dumps(fingerprint, indent=1), encoding="utf-8")  # checked by _check_extendable
     if tmp.exists():
         try:
             saved = json.loads(stamp.read_text(encoding="utf-8"))
@@ -522,7 +551,7 @@ def run(config: PipelineConfig, callbacks: Callbacks | None = None) -> RunResult
     say(f"finished in {time.perf_counter() - t0:.0f} s; writing {out}")
     stamp.unlink()
     (tmp / "log.txt").write_text("\n".join(say.all_lines()) + "\n", encoding="utf-8")
-    _move_into_place(tmp, out, config.force)
+    _move_into_place(tmp, out, config.force or config.extend)
     for r in results:  # the paths now live under out
         rel = r.folder.relative_to(tmp)
         r.folder = out / rel
