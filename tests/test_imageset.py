@@ -119,7 +119,7 @@ def test_real_gtzan_audio_matches_its_image(shared_data, stem):
 def test_real_audio_check_scores_the_audio_path_and_the_image_path_alike(tmp_path, capsys):
     """`python -m training.real_audio`: analyse (decode -> features -> ONNX) vs the same clips' images."""
     import soundfile as sf
-    from conftest import export_random_model
+    from modelfiles import export_random_model
 
     from training import real_audio
 
