@@ -271,17 +271,16 @@ def _evaluate_args(p: argparse.ArgumentParser) -> None:
 
 def _clip_names(where: Path) -> set[str]:
     """Clip names (stems) from a list file or from the files under a folder."""
-    from training.splits import list_stem
+    from training.splits import SplitError, read_list
 
     if where.is_dir():
         return {p.stem for p in where.rglob("*") if p.is_file() and not p.name.startswith(".")}
     if not where.is_file():
         raise GenreLabError(f"--only {where}: no such file or folder")
     try:
-        lines = where.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GenreLabError(f"--only {where}: cannot read it as a text list ({exc})") from None
-    return {list_stem(x) for x in lines if x.strip()}
+        return set(read_list(where))
+    except SplitError as exc:
+        raise GenreLabError(f"--only {exc}") from None
 
 
 @command("evaluate", "metrics of a model on labelled data (window and track level)", _evaluate_args)

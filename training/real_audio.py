@@ -90,14 +90,9 @@ def run_check(audio_root: Path, image_root: Path, model: Path, hop_s: float = 1.
 
 
 def _lists(folder: Path | None) -> dict[str, set[str]]:
-    from training.splits import list_stem
+    from training.splits import read_list
 
-    if folder is None:
-        return {}
-    out = {}
-    for f in sorted(folder.glob("*.txt")):
-        out[f.stem] = {list_stem(x) for x in f.read_text(encoding="utf-8").splitlines() if x.strip()}
-    return out
+    return {f.stem: set(read_list(f)) for f in sorted(folder.glob("*.txt"))} if folder is not None else {}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,10 +109,10 @@ def main(argv: list[str] | None = None) -> int:
         model = args.model or default_model_path()
         check = run_check(args.audio, args.images, model, args.hop,
                           log=(lambda s: print(s, file=sys.stderr)) if args.details else (lambda _s: None))
+        result = check.to_dict(_lists(args.split_lists))
     except GenreLabError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    result = check.to_dict(_lists(args.split_lists))
     if args.json:
         print(json.dumps(result, indent=1))
         return 0
