@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -178,7 +179,11 @@ def test_extend_continues_a_finished_run_and_refuses_what_it_cannot_continue(dat
     assert cli.main([*base, "--epochs", "2", "--extend"]) == 2  # nothing more to do
     assert "already has 2 epochs" in capsys.readouterr().err
     assert cli.main([*base, "--epochs", "3", "--lr", "1e-2", "--extend"]) == 2  # another configuration
-    assert "made with other options" in capsys.readouterr().err
+    assert "made with other data or options" in capsys.readouterr().err
+    other_data = [a if a != str(data) else str(tmp_path / "elsewhere") for a in base]
+    shutil.copytree(data, tmp_path / "elsewhere")
+    assert cli.main([*other_data, "--epochs", "3", "--extend"]) == 2  # same options, other data
+    assert "made with other data or options" in capsys.readouterr().err
     assert json.loads((out / "metrics.json").read_text()) == first  # refused: the run is as it was
     assert cli.main([*base, "--epochs", "3", "--extend"]) == 0
     err = capsys.readouterr().err

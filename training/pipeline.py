@@ -197,16 +197,23 @@ def check_out(out: Path, force: bool) -> None:
 
 
 def _check_extendable(out: Path, config: PipelineConfig) -> None:
-    """PipelineError unless ``out`` holds a finished run that ``config`` continues."""
+    """PipelineError unless ``out`` holds a finished run that ``config`` continues (same data, split, options)."""
     import torch
 
     ckpt_path = out / "checkpoint.pt"
     if not ckpt_path.exists():
         raise PipelineError(f"--extend: {out} holds no finished run (no checkpoint.pt)")
     ckpt = torch.load(ckpt_path, weights_only=False, map_location="cpu")
-    if (resumable_config(ckpt.get("config") or {}) != resumable_config(asdict(config.train))
-            or ckpt.get("spec") != config.feature_spec().to_dict()):
-        raise PipelineError(f"--extend: the run in {out} was made with other options; give the same ones "
+    fingerprint = json.loads(json.dumps(config.fingerprint(), default=str))
+    try:  # runs keep their fingerprint in run.json; older ones only have the checkpoint's options to go by
+        saved = json.loads((out / "run.json").read_text(encoding="utf-8"))
+        saved["train"] = resumable_config(saved.get("train", {}))
+        same = saved == fingerprint
+    except (OSError, ValueError):
+        same = (resumable_config(ckpt.get("config") or {}) == resumable_config(asdict(config.train))
+                and ckpt.get("spec") == config.feature_spec().to_dict())
+    if not same:
+        raise PipelineError(f"--extend: the run in {out} was made with other data or options; give the same ones "
                             "(only --epochs, --patience and --threads may change)")
     done = ckpt.get("state", {}).get("epoch", 0)
     if config.train.epochs <= done:
@@ -517,7 +524,7 @@ def run(config: PipelineConfig, callbacks: Callbacks | None = None) -> RunResult
     if config.extend and not tmp.exists():
         say(f"extending the finished run in {out} to {config.train.epochs} epochs")
         shutil.copytree(out, tmp)
-        stamp.write_text(json.dumps(fingerprint, indent=1), encoding="utf-8")  # checked by _check_extendable
+        stamp.write_text(json.dumps(fingerprint, indent=1), encoding="utf-8")  # same, bar the stopping fields
     if tmp.exists():
         try:
             saved = json.loads(stamp.read_text(encoding="utf-8"))
@@ -548,8 +555,7 @@ def run(config: PipelineConfig, callbacks: Callbacks | None = None) -> RunResult
     except Cancelled:
         say(f"cancelled: the checkpoint is kept in {tmp}; run the same command again to resume")
         raise
-    say(f"finished in {time.perf_counter() - t0:.0f} s; writing {out}")
-    stamp.unlink()
+    say(f"finished in {time.perf_counter() - t0:.0f} s; writing {out}")  # run.json stays: --extend checks it
     (tmp / "log.txt").write_text("\n".join(say.all_lines()) + "\n", encoding="utf-8")
     _move_into_place(tmp, out, config.force or config.extend)
     for r in results:  # the paths now live under out

@@ -153,7 +153,8 @@ def render_markdown(r: RunReport) -> str:
     if r.notes:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in r.notes]
     lines += ["", "## Files", "", "`model.onnx` (the model with its card), `checkpoint.pt` (resume / best weights), "
-              "`metrics.json`, `config.toml`, `curves.png`, `confusion.png`, `log.txt`."]
+              "`metrics.json`, `config.toml`, `curves.png`, `confusion.png`, `log.txt`, `run.json` (what decides the "
+              "result; `--extend` checks it)."]
     return "\n".join(lines) + "\n"
 
 
