@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -235,17 +234,9 @@ class MainWindow(QMainWindow):
 
     def about_model(self) -> None:
         """Help > About model: the model card (or why there is no model), non-modal."""
-        engine = self.engine_state.engine
-        box = QMessageBox(self)
-        box.setWindowTitle("About the genre model")
-        box.setIcon(QMessageBox.Icon.Information)
-        if engine is None:
-            box.setText(self.engine_state.status)
-        else:
-            where = f"<br>{escape(str(engine.path))}" if engine.path else ""
-            box.setText(f"<b>{escape(engine.card.name)}</b> — {escape(engine.description)}{where}"
-                        f"<pre>{escape(engine.card.describe())}</pre>")
-        box.setModal(False)
+        from genrelab.gui.about_model import AboutModelDialog
+
+        box = AboutModelDialog(self.engine_state.engine, self.engine_state.status, self)
         box.show()
         self.about_box = box
 

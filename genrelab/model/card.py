@@ -74,36 +74,41 @@ class ModelCard:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
-    def describe(self) -> str:
-        """Multi-line text for `genrelab model` and Help > About model."""
+    def items(self) -> list[tuple[str, str]]:
+        """The card as (label, text) rows, in the order people read them (``describe`` and Help > About model)."""
         s = self.spec
-        lines = [
-            f"Model:         {self.name}",
-            f"Architecture:  {self.architecture} (input {'x'.join(map(str, s.model_input_shape))}, {s.image}; "
-            f"ResNet base width {self.arch_params.get('base_width', 64)}, GRU hidden {self.arch_params.get('hidden', 256)})",
-            f"Genres:        {', '.join(self.labels)}",
-            f"Features:      {s.kind} {s.n_mels if s.kind == 'mel' else s.n_fft // 2 + 1} bins, sr {s.sr} Hz, "
-            f"n_fft {s.n_fft}, hop {s.hop_length}, frame stride {s.frame_stride:.4g}, window {s.window_s:g} s",
-            f"Scaling:       {self.normalisation}",
+        rows = [
+            ("Model", self.name),
+            ("Architecture", f"{self.architecture} (input {'x'.join(map(str, s.model_input_shape))}, {s.image}; "
+                             f"ResNet base width {self.arch_params.get('base_width', 64)}, "
+                             f"GRU hidden {self.arch_params.get('hidden', 256)})"),
+            ("Genres", ", ".join(self.labels)),
+            ("Features", f"{s.kind} {s.n_mels if s.kind == 'mel' else s.n_fft // 2 + 1} bins, sr {s.sr} Hz, "
+                         f"n_fft {s.n_fft}, hop {s.hop_length}, frame stride {s.frame_stride:.4g}, "
+                         f"window {s.window_s:g} s"),
+            ("Scaling", self.normalisation),
         ]
         if self.data:
-            lines.append(f"Data:          {self.data}")
+            rows.append(("Data", self.data))
         if self.split:
-            lines.append(f"Split:         {self.split}")
+            rows.append(("Split", self.split))
         for part, values in self.metrics.items():
             if isinstance(values, dict):
-                shown = ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in values.items()
-                                  if not isinstance(v, (dict, list)))
-                lines.append(f"Metrics {part + ':':<7}{shown}")
+                rows.append((f"Metrics {part}", ", ".join(
+                    f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in values.items()
+                    if not isinstance(v, (dict, list)))))
                 recall = values.get("per_genre_recall")
                 if isinstance(recall, dict):
-                    lines.append(f"Recall {part + ':':<8}" + ", ".join(
-                        f"{g} {r:.2f}" for g, r in recall.items() if isinstance(r, (int, float))))
-        for key, value in self.provenance.items():
-            lines.append(f"{key + ':':<14} {value}")
+                    rows.append((f"Recall {part}", ", ".join(
+                        f"{g} {r:.2f}" for g, r in recall.items() if isinstance(r, (int, float)))))
+        rows += [(key, str(value)) for key, value in self.provenance.items()]
         if self.notes:
-            lines.append(f"Notes:         {self.notes}")
-        return "\n".join(lines)
+            rows.append(("Notes", self.notes))
+        return rows
+
+    def describe(self) -> str:
+        """Multi-line text for `genrelab model`: one ``label: text`` line per row of :meth:`items`."""
+        return "\n".join(f"{label + ':':<14} {text}" for label, text in self.items())
 
 
 def read_card(path: str | Path) -> ModelCard:

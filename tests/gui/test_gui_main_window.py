@@ -23,13 +23,19 @@ def test_drop_a_file_opens_it_and_remembers_it(qtbot, window, song):
     assert song.name in names
 
 
-def test_about_model_shows_the_card(qtbot, window):
-    window.about_model()
-    text = window.about_box.text()
+def test_about_model_shows_the_whole_card_wrapped(qtbot, window, monkeypatch):
     card = window.engine_state.engine.card
-    assert card.name in text and "Genres:" in text and "blues" in text
-    assert not window.about_box.isModal()
-    window.about_box.close()
+    monkeypatch.setattr(card, "notes", "A long note that needs wrapping. " * 40)
+    window.about_model()
+    box = window.about_box
+    qtbot.waitExposed(box)
+    text = box.text()
+    assert card.name in text and "Genres" in text and "blues" in text
+    assert text.count("A long note that needs wrapping.") == 40
+    assert all(label in text for label, _ in card.items())
+    assert box.browser.horizontalScrollBar().maximum() == 0  # long rows wrap instead of running off the edge
+    assert not box.isModal()
+    box.close()
 
 
 def test_torch_backend_draws_the_same_timeline(qtbot, window, song):
