@@ -17,7 +17,8 @@ from genrelab.audio.synthesis import music_like
 from genrelab.errors import ModelError
 
 
-def _best(fn: Callable[[], object], repeats: int) -> float:
+def best_time(fn: Callable[[], object], repeats: int) -> float:
+    """The shortest wall time of ``repeats`` calls of ``fn`` (seconds)."""
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
@@ -85,10 +86,10 @@ def run_benchmarks(model: Path | None = None, *, threads: int | None = None, qui
     with tempfile.TemporaryDirectory() as tmp:
         track_min = 1.0 if quick else 4.0  # --quick is a smoke test: a 4-min track takes ~20 s to make
         track = make_track(Path(tmp), track_min)
-        t_decode = _best(lambda: load(track, sr=spec.sr), repeats)
+        t_decode = best_time(lambda: load(track, sr=spec.sr), repeats)
         audio = load(track, sr=spec.sr)
         minutes = audio.duration_s / 60
-        t_feat = _best(lambda: track_features(audio.samples, spec), repeats)
+        t_feat = best_time(lambda: track_features(audio.samples, spec), repeats)
         feats = track_features(audio.samples, spec)
         starts = window_starts(feats.n_columns, spec, 0.5)
         report.update(decode_ms_per_min=1000 * t_decode / minutes, features_ms_per_min=1000 * t_feat / minutes,
@@ -101,15 +102,15 @@ def run_benchmarks(model: Path | None = None, *, threads: int | None = None, qui
                 x = model_inputs(dsp_windows.cut(feats.db, starts[:batch], spec), spec)
                 engine.predict(x)  # warm-up
                 n_rep = max(1, (repeats * 64) // batch // (4 if quick else 1))
-                t = _best(lambda x=x, e=engine: e.predict(x), n_rep)
+                t = best_time(lambda x=x, e=engine: e.predict(x), n_rep)
                 row[f"windows_per_s_batch{batch}"] = batch / t
 
             def run_model(e=engine) -> None:  # the model's part of the analysis: batches of ~32 windows
                 for s in np.array_split(starts, max(1, len(starts) // 32)):
                     e.predict(model_inputs(dsp_windows.cut(feats.db, s, spec), spec))
 
-            t_model = _best(run_model, repeats)  # best of as many runs as the end-to-end time below
-            t_e2e = _best(lambda e=engine: analyse_file(track, e, 0.5), repeats)
+            t_model = best_time(run_model, repeats)  # best of as many runs as the end-to-end time below
+            t_e2e = best_time(lambda e=engine: analyse_file(track, e, 0.5), repeats)
             row.update(end_to_end_s=t_e2e, model_s=t_model, model_share=t_model / t_e2e)
             report["backends"][name] = row
             say(f"{name:6s} {engine.description}: " + ", ".join(

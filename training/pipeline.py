@@ -287,17 +287,13 @@ def _parity_inputs(clips: list[Clip], spec: FeatureSpec) -> np.ndarray:
 
 def _onnx_speed(model_path: Path, clips: list[Clip], batch: int = 64, repeats: int = 3) -> float:
     """Windows per second of ONNX Runtime on CPU at ``batch`` (best of ``repeats``), on real windows."""
+    from genrelab.bench import best_time
     from genrelab.model.engine import OnnxEngine
 
     engine = OnnxEngine(model_path, device="cpu")
     x = _parity_inputs(clips, engine.card.spec)[:batch]
-    engine.predict(x)
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        engine.predict(x)
-        best = min(best, time.perf_counter() - t0)
-    return len(x) / best
+    engine.predict(x)  # warm-up
+    return len(x) / best_time(lambda: engine.predict(x), repeats)
 
 
 def _quantize(model_path: Path, clips: list[Clip], float_track: float, part: str, say) -> dict[str, Any]:
