@@ -113,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     except GenreLabError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("cancelled", file=sys.stderr)
+        return 130
     if args.json:
         print(json.dumps(result, indent=1))
         return 0
