@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from genrelab.gui.main_window import MainWindow
+from genrelab.gui.pages import PAGE_KEYS
 
-PAGES = ("analyse",)
 ENGINE_DEFAULTS = {"backend": "onnx", "device": "auto"}  # the CLI's defaults: anything else was asked for
 
 
@@ -49,13 +49,16 @@ def build_window(args: argparse.Namespace) -> MainWindow:
 def run_app(args: argparse.Namespace) -> int:
     """Open the app (on ``args.file`` if given); with ``args.screenshot``, render and exit instead."""
     page = getattr(args, "page", "analyse") or "analyse"
-    if page not in PAGES:
-        print(f"error: unknown page {page!r} (available: {', '.join(PAGES)})", file=sys.stderr)
+    if page not in PAGE_KEYS:
+        print(f"error: unknown page {page!r} (available: {', '.join(PAGE_KEYS)})", file=sys.stderr)
         return 2
     if getattr(args, "screenshot", None) is not None and _needs_offscreen():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     app = make_application(sys.argv[:1])
     window = build_window(args)
+    if window.show_page(page) is None:
+        print(f"error: the {page} page is not part of this install", file=sys.stderr)
+        return 2
     if getattr(args, "screenshot", None) is not None:
         from genrelab.gui.screenshot import take_screenshot
 
@@ -63,4 +66,5 @@ def run_app(args: argparse.Namespace) -> int:
     window.show()
     if args.file is not None:
         window.open_file(args.file)
+        window.show_page(page)
     return app.exec()

@@ -1,4 +1,5 @@
-"""The main window: menus, shortcuts, drag and drop, recent files, the status bar with progress and Cancel."""
+"""The main window: the page switcher, menus, shortcuts, drag and drop, recent files, the status bar with progress
+and Cancel. Pages are listed in :mod:`genrelab.gui.pages`; they talk to each other only through this window."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QTabWidget,
     QWidget,
 )
 
@@ -22,6 +24,7 @@ from genrelab.errors import GenreLabError
 from genrelab.gui import exporting
 from genrelab.gui.analyse_page import AnalysePage
 from genrelab.gui.engine_state import EngineState
+from genrelab.gui.pages import PAGES
 from genrelab.gui.settings import BACKENDS, DEVICES, Settings
 from genrelab.gui.workers import JobRunner
 from genrelab.progress import ProgressFn
@@ -34,7 +37,7 @@ def _warm_up(progress: ProgressFn, cancel: threading.Event) -> None:
 
 
 class MainWindow(QMainWindow):
-    """GenreLab's window, showing the Analyse page."""
+    """GenreLab's window: the Analyse page (``self.page``) and the other pages as tabs (``self.pages``)."""
 
     def __init__(self, settings: Settings | None = None, model: Path | None = None, backend: str | None = None,
                  device: str | None = None, threads: int | None = None) -> None:
@@ -47,7 +50,14 @@ class MainWindow(QMainWindow):
         self.engine_state = EngineState(self.runner, model, backend or self.settings.backend,
                                         device or self.settings.device, threads, parent=self)
         self.page = AnalysePage(self.runner, self.engine_state, self.settings, self)
-        self.setCentralWidget(self.page)
+        self.pages: dict[str, QWidget] = {"analyse": self.page}
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.page, "Analyse")
+        self._add_pages()
+        self.tabs.currentChanged.connect(self._on_page_changed)
+        self.setCentralWidget(self.tabs)
+        self._analyse_actions: list[QAction] = []
         self._build_status_bar()
         self._build_menus()
         self.page.status.connect(lambda text: self.statusBar().showMessage(text, 15000))
@@ -56,6 +66,42 @@ class MainWindow(QMainWindow):
         self.last_error = ""
         self.runner.submit("warm-up", _warm_up, group="warmup", visible=False, priority=-1)
         self.engine_state.load()
+
+    # ---- pages -------------------------------------------------------------------------------------------
+    def _add_pages(self) -> None:
+        """Add every installed page after Analyse (a page whose module is missing is left out)."""
+        import importlib
+
+        for info in PAGES[1:]:
+            try:
+                module = importlib.import_module(info.module)
+            except ModuleNotFoundError as exc:
+                if exc.name and info.module.startswith(exc.name):
+                    continue
+                raise
+            page = module.create_page(self)
+            self.pages[info.key] = page
+            index = self.tabs.addTab(page, info.title)
+            self.tabs.setTabToolTip(index, info.tip)
+
+    def show_page(self, key: str) -> QWidget | None:
+        """Make page ``key`` the visible one; None if this install has no such page."""
+        page = self.pages.get(key)
+        if page is not None:
+            self.tabs.setCurrentWidget(page)
+        return page
+
+    def current_page_key(self) -> str:
+        current = self.tabs.currentWidget()
+        return next((k for k, p in self.pages.items() if p is current), "analyse")
+
+    def _on_page_changed(self, _index: int) -> None:
+        on_analyse = self.tabs.currentWidget() is self.page
+        for action in self._analyse_actions:
+            action.setEnabled(on_analyse)
+        shown = getattr(self.tabs.currentWidget(), "page_shown", None)
+        if callable(shown):
+            shown()
 
     # ---- status bar --------------------------------------------------------------------------------------
     def _build_status_bar(self) -> None:
@@ -123,6 +169,12 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         view_menu = self.menuBar().addMenu("&View")
+        for number, info in enumerate(PAGES, start=1):
+            if info.key in self.pages:
+                self._action(view_menu, f"{info.title} page", lambda k=info.key: self.show_page(k),
+                             f"Ctrl+{number}", info.tip)
+        view_menu.addSeparator()
+        first_analyse_action = len(self.actions())
         self._action(view_menu, "&Fit whole track", page.fit, "F")
         self._action(view_menu, "Zoom &in", lambda: page.zoom(1 / 1.5), "+")
         self._action(view_menu, "Zoom in", lambda: page.zoom(1 / 1.5), "=").setVisible(False)
@@ -161,6 +213,10 @@ class MainWindow(QMainWindow):
             action.setChecked(key == self.engine_state.device)
             action.triggered.connect(lambda _c=False, k=key: self._set_engine(device=k))
             group.addAction(action)
+
+        # Single-key shortcuts (Space, F, arrows...) belong to the Analyse page: off while another page shows.
+        self._analyse_actions = [a for a in self.actions()[first_analyse_action:]
+                                 if a.text() not in ("Use model &file…",)]
 
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "About &model…", self.about_model)
@@ -206,6 +262,7 @@ class MainWindow(QMainWindow):
             self.settings.add_recent(path)
             self._fill_recent()
         self.setWindowTitle(f"{path.name} — GenreLab")
+        self.show_page("analyse")
         self.page.open_file(path)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
@@ -295,7 +352,29 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Saved {path}", 10000)
 
     # ---- closing -----------------------------------------------------------------------------------------
+    def busy_reasons(self) -> list[str]:
+        """What closing now would interrupt (a recording, a training run...), one line per page."""
+        reasons = []
+        for page in self.pages.values():
+            reason = getattr(page, "busy_reason", None)
+            text = reason() if callable(reason) else ""
+            if text:
+                reasons.append(text)
+        return reasons
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        reasons = self.busy_reasons()
+        if reasons:
+            answer = QMessageBox.question(
+                self, "Quit GenreLab?", "\n".join(reasons) + "\n\nQuit anyway?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        for key, page in self.pages.items():
+            stop = getattr(page, "shutdown", None)
+            if key != "analyse" and callable(stop):
+                stop()
         self.page.shutdown()
         self.settings.sync()
         self.runner.wait(3000)

@@ -49,17 +49,29 @@ def take_screenshot(app: QApplication, window: MainWindow, file: Path | None, ou
             return
         finish(0)
 
+    shown_key = window.current_page_key()
+
+    def shown_page_ready() -> bool:
+        ready = getattr(window.pages.get(shown_key), "screenshot_ready", None)
+        return not callable(ready) or bool(ready())
+
     def check() -> None:
         if state["code"] is not None or page.busy() or window.engine_state.loading:
             return
+        if not shown_page_ready():
+            QTimer.singleShot(100, check)
+            return
         if file is not None and page.track is None and page.path is not None:
             return  # decoding has not started or finished yet
-        QTimer.singleShot(SETTLE_MS, grab)
-        page.idle.disconnect(check)
+        if not state.get("scheduled"):
+            state["scheduled"] = True
+            page.idle.disconnect(check)
+            QTimer.singleShot(SETTLE_MS, grab)
 
     page.idle.connect(check)
     if file is not None:
         window.open_file(file)
+        window.show_page(shown_key)
     QTimer.singleShot(0, check)
     QTimer.singleShot(timeout_ms, lambda: finish(2, f"timed out after {timeout_ms // 1000} s"))
     app.exec()
