@@ -109,6 +109,43 @@ def test_onnx_and_torch_engines_agree(which, request):
     assert np.abs(p_onnx - p_onnx[:1]).max() > 1e-4
 
 
+def without_embedding(path: Path, out: Path) -> Path:
+    """The same model as an older export wrote it: the single output "probabilities", no "embedding"."""
+    model = onnx.load(str(path))
+    keep = [o for o in model.graph.output if o.name != "embedding"]
+    del model.graph.output[:]
+    model.graph.output.extend(keep)
+    onnx.save(model, str(out))
+    return out
+
+
+@pytest.mark.parametrize("engine_class", [OnnxEngine, TorchEngine], ids=["onnx", "torch"])
+def test_predict_with_embedding(engine_class, tiny_model, tmp_path):
+    engine = engine_class(tiny_model, device="cpu")
+    assert engine.has_embedding
+    x = real_inputs(engine.card.spec, 5)
+    probs, embedding = engine.predict_with_embedding(x)
+    np.testing.assert_allclose(probs, engine.predict(x), atol=1e-5)
+    assert embedding is not None and embedding.dtype == np.float32 and embedding.shape == (5, 512)
+    assert np.abs(embedding - embedding[:1]).max() > 1e-4  # different windows, different features
+    probs1, embedding1 = engine.predict_with_embedding(x[:1])  # dynamic batch
+    np.testing.assert_allclose(embedding1, embedding[:1], atol=1e-4)
+    # a model exported before the embedding output existed still loads and predicts; its embedding is None
+    old = engine_class(without_embedding(tiny_model, tmp_path / "old.onnx"), device="cpu")
+    assert not old.has_embedding
+    old_probs, none = old.predict_with_embedding(x)
+    assert none is None
+    np.testing.assert_allclose(old_probs, probs, atol=1e-5)
+    np.testing.assert_allclose(old.predict(x), probs, atol=1e-5)
+
+
+def test_onnx_and_torch_embeddings_agree(tiny_model):
+    x = real_inputs(OnnxEngine(tiny_model, device="cpu").card.spec)
+    _, e_onnx = OnnxEngine(tiny_model, device="cpu").predict_with_embedding(x)
+    _, e_torch = TorchEngine(tiny_model, device="cpu").predict_with_embedding(x)
+    assert np.abs(e_onnx - e_torch).max() <= 1e-4
+
+
 def test_open_engine_picks_the_backend(tiny_model):
     assert isinstance(open_engine(tiny_model, "onnx", "cpu"), OnnxEngine)
     assert isinstance(open_engine(tiny_model, "torch", "cpu"), TorchEngine)

@@ -16,6 +16,9 @@ import numpy as np
 from genrelab.errors import ModelError
 from genrelab.model.card import ModelCard, card_from_session
 
+#: Name of the optional second ONNX output (same as :data:`genrelab.model.export.EMBEDDING_OUTPUT`).
+EMBEDDING_OUTPUT = "embedding"
+
 BACKENDS = ("onnx", "torch")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
@@ -31,6 +34,18 @@ class Engine(ABC):
     @abstractmethod
     def predict(self, inputs: np.ndarray) -> np.ndarray:
         """Probabilities (B, n_classes) float32 for model inputs (B, C, H, W) float32."""
+
+    @abstractmethod
+    def predict_with_embedding(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(probabilities (B, n_classes), embedding (B, D) float32 or None when the model has no embedding).
+
+        Models exported before the ``"embedding"`` output existed still work: their embedding is None.
+        """
+
+    @property
+    def has_embedding(self) -> bool:
+        """Whether the model file has the ``"embedding"`` output (the net's penultimate features)."""
+        return False
 
     @property
     def description(self) -> str:
@@ -88,10 +103,24 @@ class OnnxEngine(Engine):
         used = self.session.get_providers()[0]
         self.device = "cuda" if used == "CUDAExecutionProvider" else "cpu"
         self._input = self.session.get_inputs()[0].name
+        outputs = [o.name for o in self.session.get_outputs()]
+        self._output = self.card.output_name if self.card.output_name in outputs else outputs[0]
+        self._embedding = EMBEDDING_OUTPUT if EMBEDDING_OUTPUT in outputs else None
+
+    @property
+    def has_embedding(self) -> bool:
+        return self._embedding is not None
 
     def predict(self, inputs: np.ndarray) -> np.ndarray:
         x = np.ascontiguousarray(inputs, dtype=np.float32)
-        return self.session.run(None, {self._input: x})[0]
+        return self.session.run([self._output], {self._input: x})[0]
+
+    def predict_with_embedding(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        x = np.ascontiguousarray(inputs, dtype=np.float32)
+        if self._embedding is None:
+            return self.session.run([self._output], {self._input: x})[0], None
+        probs, embedding = self.session.run([self._output, self._embedding], {self._input: x})
+        return probs, np.asarray(embedding, dtype=np.float32).reshape(len(x), -1)
 
     @property
     def description(self) -> str:
@@ -122,14 +151,30 @@ class TorchEngine(Engine):
             torch.set_num_threads(int(threads))
         self.device = device
         self._torch = torch
-        self.net, self.card = net_from_onnx(self.path)
+        self.net, self.card, self._has_embedding = net_from_onnx(self.path, with_outputs=True)
         self.net.to(device).eval()
+
+    @property
+    def has_embedding(self) -> bool:
+        return self._has_embedding
 
     def predict(self, inputs: np.ndarray) -> np.ndarray:
         torch = self._torch
         with torch.inference_mode():
             x = torch.from_numpy(np.ascontiguousarray(inputs, dtype=np.float32)).to(self.device)
             return torch.softmax(self.net(x), dim=1).float().cpu().numpy()
+
+    def predict_with_embedding(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        if not self._has_embedding:
+            return self.predict(inputs), None
+        from genrelab.model.nets import embed_and_classify
+
+        torch = self._torch
+        with torch.inference_mode():
+            x = torch.from_numpy(np.ascontiguousarray(inputs, dtype=np.float32)).to(self.device)
+            logits, embedding = embed_and_classify(self.net, x)
+            return (torch.softmax(logits, dim=1).float().cpu().numpy(),
+                    embedding.float().cpu().numpy().reshape(len(x), -1))
 
     @property
     def description(self) -> str:

@@ -11,11 +11,14 @@ from pathlib import Path
 import numpy as np
 
 from genrelab.model.card import CARD_KEY, ModelCard
+from genrelab.model.engine import EMBEDDING_OUTPUT as ENGINE_EMBEDDING_OUTPUT
 
 OPSET = 18
 #: Metadata key: torch parameter name -> ONNX initialiser name, for parameters the exporter merged with an
 #: identical one (so the torch engine can rebuild the net from the file alone).
 ALIASES_KEY = "genrelab.torch_aliases"
+#: The second ONNX output ("embedding"): the net's penultimate features, float32 (B, D) (for "similar by sound").
+EMBEDDING_OUTPUT = ENGINE_EMBEDDING_OUTPUT
 
 
 def _aliases(net, model) -> dict[str, str]:
@@ -40,7 +43,8 @@ def _aliases(net, model) -> dict[str, str]:
 def export_onnx(net, card: ModelCard, path: str | Path) -> Path:
     """Write ``net`` (a logits net from :mod:`genrelab.model.nets`) as ONNX with softmax output and the card.
 
-    Dynamic batch axis, opset 18. Parameters keep their torch names (no constant folding, no Conv-BN fusion at
+    Two outputs: ``card.output_name`` (probabilities, B x n_classes) and ``"embedding"`` (the net's penultimate
+    features, float32 B x D, from its ``embed`` method). Dynamic batch axis, opset 18. Parameters keep their torch names (no constant folding, no Conv-BN fusion at
     export time; ONNX Runtime fuses at load), which lets :class:`~genrelab.model.engine.TorchEngine` rebuild the
     same net from the file. The file is written to a temporary name and moved into place.
     """
@@ -51,7 +55,7 @@ def export_onnx(net, card: ModelCard, path: str | Path) -> Path:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wrapped = WithSoftmax(net).eval()
+    wrapped = WithSoftmax(net, with_embedding=True).eval()
     example = torch.zeros((2, *card.spec.model_input_shape), dtype=torch.float32)
     fd, tmp = tempfile.mkstemp(suffix=".onnx", dir=path.parent)
     os.close(fd)
@@ -65,8 +69,9 @@ def export_onnx(net, card: ModelCard, path: str | Path) -> Path:
                 dynamo=False,
                 opset_version=OPSET,
                 input_names=[card.input_name],
-                output_names=[card.output_name],
-                dynamic_axes={card.input_name: {0: "batch"}, card.output_name: {0: "batch"}},
+                output_names=[card.output_name, EMBEDDING_OUTPUT],
+                dynamic_axes={card.input_name: {0: "batch"}, card.output_name: {0: "batch"},
+                              EMBEDDING_OUTPUT: {0: "batch"}},
                 training=torch.onnx.TrainingMode.PRESERVE,
                 do_constant_folding=False,
             )

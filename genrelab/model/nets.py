@@ -132,9 +132,15 @@ class ResNetBiGRU(nn.Module):
         self.dropout = nn.Dropout(0.5)
         self.classifier = nn.Linear(512, n_classes)
 
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """The penultimate features (B, 512): both paths joined, before dropout and the classifier."""
+        return torch.cat([self.resnet(x), self.bigru(x)], dim=1)
+
+    def classify(self, features: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.dropout(features))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        joined = torch.cat([self.resnet(x), self.bigru(x)], dim=1)
-        return self.classifier(self.dropout(joined))
+        return self.classify(self.embed(x))
 
 
 class ResNet18Classifier(nn.Module):
@@ -145,8 +151,15 @@ class ResNet18Classifier(nn.Module):
         self.resnet = ResNetPath(in_channels, base_width)
         self.classifier = nn.Linear(256, n_classes)
 
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """The penultimate features (B, 256): the ResNet path's output."""
+        return self.resnet(x)
+
+    def classify(self, features: torch.Tensor) -> torch.Tensor:
+        return self.classifier(features)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(self.resnet(x))
+        return self.classify(self.embed(x))
 
 
 class BiGRUClassifier(nn.Module):
@@ -157,8 +170,15 @@ class BiGRUClassifier(nn.Module):
         self.bigru = BiGRUPath(in_channels, height, hidden)
         self.head = nn.Sequential(nn.ReLU(), nn.Dropout(0.5), nn.Linear(256, n_classes))
 
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """The penultimate features (B, 256): the Bi-GRU path's output."""
+        return self.bigru(x)
+
+    def classify(self, features: torch.Tensor) -> torch.Tensor:
+        return self.head(features)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.bigru(x))
+        return self.classify(self.embed(x))
 
 
 class CNN(nn.Module):
@@ -176,8 +196,15 @@ class CNN(nn.Module):
         self.features = nn.Sequential(*blocks, nn.AdaptiveMaxPool2d(1))
         self.head = nn.Sequential(nn.Dropout(0.5), nn.Linear(c_in, n_classes))
 
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """The penultimate features (B, channels): the pooled convolutional features."""
+        return self.features(x).flatten(1)
+
+    def classify(self, features: torch.Tensor) -> torch.Tensor:
+        return self.head(features)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x).flatten(1))
+        return self.classify(self.embed(x))
 
 
 def build(
@@ -227,12 +254,22 @@ def build_from_params(params: dict[str, Any]) -> nn.Module:
     )
 
 
-class WithSoftmax(nn.Module):
-    """Wraps a logits net so that the exported graph outputs probabilities."""
+def embed_and_classify(net: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(logits, embedding) for a net with ``embed``/``classify`` (every net here); embedding is float32 (B, D)."""
+    features = net.embed(x)
+    return net.classify(features), features.flatten(1)
 
-    def __init__(self, net: nn.Module) -> None:
+
+class WithSoftmax(nn.Module):
+    """Wraps a logits net so that the exported graph outputs probabilities (and the embedding, if asked)."""
+
+    def __init__(self, net: nn.Module, with_embedding: bool = False) -> None:
         super().__init__()
         self.net = net
+        self.with_embedding = with_embedding
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(self.net(x), dim=1)
+    def forward(self, x: torch.Tensor):
+        if not self.with_embedding:
+            return torch.softmax(self.net(x), dim=1)
+        logits, features = embed_and_classify(self.net, x)
+        return torch.softmax(logits, dim=1), features

@@ -9,11 +9,13 @@ import numpy as np
 
 from genrelab.errors import ModelError
 from genrelab.model.card import CARD_KEY, ModelCard
-from genrelab.model.export import ALIASES_KEY
+from genrelab.model.export import ALIASES_KEY, EMBEDDING_OUTPUT
 
 
-def net_from_onnx(path: Path):
+def net_from_onnx(path: Path, with_outputs: bool = False):
     """(net, card): the card's architecture filled with the file's weights, in eval mode.
+
+    With ``with_outputs`` a third item says whether the file has the ``"embedding"`` output.
 
     Export keeps torch's parameter names; parameters the exporter merged with an identical one are listed in
     the ``genrelab.torch_aliases`` metadata. Raises ModelError when a parameter cannot be found.
@@ -51,4 +53,6 @@ def net_from_onnx(path: Path):
             raise ModelError(f"{path.name}: cannot rebuild the torch net (no weights for {key})")
         state[key] = torch.from_numpy(np.array(found))
     net.load_state_dict(state)
+    if with_outputs:
+        return net.eval(), card, any(o.name == EMBEDDING_OUTPUT for o in model.graph.output)
     return net.eval(), card
