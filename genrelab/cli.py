@@ -140,7 +140,7 @@ def _load_plugins() -> None:
     """Import the modules that register more sub-commands (training, library...) if they are installed."""
     import importlib
 
-    for module in ("genrelab.cli_train", "genrelab.cli_library"):
+    for module in ("genrelab.cli_train", "genrelab.cli_library", "genrelab.cli_live"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:
