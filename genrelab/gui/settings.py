@@ -95,6 +95,29 @@ class Settings:
     def timeline_style(self, value: str) -> None:
         self.store.setValue("view/timeline_style", value)
 
+    # ---- library page ------------------------------------------------------------------------------------
+    @property
+    def library_folders(self) -> list[str]:
+        """Folders the Library page scans."""
+        try:
+            items = json.loads(self._get("library/folders", "[]"))
+        except ValueError:
+            return []
+        return [str(p) for p in items if isinstance(p, str)] if isinstance(items, list) else []
+
+    @library_folders.setter
+    def library_folders(self, folders: list[str]) -> None:
+        self.store.setValue("library/folders", json.dumps([str(f) for f in folders]))
+
+    @property
+    def library_database(self) -> str:
+        """The Library page's database file ("" = the core's default in the user data dir)."""
+        return self._get("library/database", "")
+
+    @library_database.setter
+    def library_database(self, path: str) -> None:
+        self.store.setValue("library/database", str(path))
+
     # ---- spectrogram display -----------------------------------------------------------------------------
     @property
     def display(self) -> DisplaySettings:
@@ -113,6 +136,25 @@ class Settings:
         self.store.setValue("view/display", json.dumps(value.to_dict()))
         self.store.setValue("view/colormap", value.colormap)
         self.store.setValue("view/hop_length", str(value.hop_length))
+
+    # ---- training page ---------------------------------------------------------------------------------
+    @property
+    def training_last_run(self) -> str:
+        """The run folder the Training page showed last ("" for none); it reopens it."""
+        return self._get("training/last_run", "")
+
+    @training_last_run.setter
+    def training_last_run(self, folder: str) -> None:
+        self.store.setValue("training/last_run", str(folder))
+
+    @property
+    def training_last_data(self) -> str:
+        """The dataset folder the Training page used last ("" for none)."""
+        return self._get("training/last_data", "")
+
+    @training_last_data.setter
+    def training_last_data(self, folder: str) -> None:
+        self.store.setValue("training/last_data", str(folder))
 
     def sync(self) -> None:
         self.store.sync()

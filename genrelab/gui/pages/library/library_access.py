@@ -1,0 +1,154 @@
+"""The Library page's calls into the core (:mod:`genrelab.library`), shaped for the widgets. No Qt here.
+
+Each function is a plain ``fn(..., progress, cancel)`` or a quick read, run by the page through ``window.runner``
+(never on the GUI thread). Every function opens its own `LibraryStore` (SQLite connections stay on one thread).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from genrelab.errors import GenreLabError
+from genrelab.gui.pages.library.records import SimilarTrack, TagChange, TrackRows
+from genrelab.progress import ProgressFn
+
+
+@dataclass
+class LibraryView:
+    """Everything the page shows about a library database, read in one go.
+
+    Attributes:
+        rows: the analysed tracks (column arrays).
+        failures: (path, reason) of files that could not be analysed.
+        counts: tracks per top genre, in label order.
+        has_embedding: the tracks carry sound embeddings ("similar by sound" works).
+        pending_undo: tag writes that Undo would restore.
+        folders: folders recorded in the database.
+    """
+
+    rows: TrackRows
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    has_embedding: bool = False
+    pending_undo: int = 0
+    folders: list[str] = field(default_factory=list)
+
+
+def default_database() -> Path:
+    """The core's default library database (in the user's data folder)."""
+    from genrelab.library.store import default_db_path
+
+    return default_db_path()
+
+
+def _open(db: Path, readonly: bool = False):  # noqa: ANN202 - LibraryStore, imported lazily (slow core)
+    from genrelab.library.store import LibraryStore
+
+    return LibraryStore(db, readonly=readonly)
+
+
+def read_view(db: Path) -> LibraryView:
+    """Read the table, failures, counts and undo state of ``db`` (an empty view when the file does not exist)."""
+    if not Path(db).exists():
+        return LibraryView(TrackRows.empty())
+    with _open(db, readonly=True) as store:
+        model_id = store.current_model()
+        labels = list(store.labels(model_id)) if model_id else []
+        tracks = store.tracks(status="ok")
+        names = [t.top_genre or "" for t in tracks]
+        for name in dict.fromkeys(names):  # genres of tracks analysed with another model
+            if name not in labels:
+                labels.append(name)
+        index = {label: i for i, label in enumerate(labels)}
+        rows = TrackRows(
+            ids=np.fromiter((t.id for t in tracks), np.int64, len(tracks)),
+            paths=np.array([t.path for t in tracks], dtype=object),
+            genres=np.fromiter((index[n] for n in names), np.int16, len(tracks)),
+            confidence=np.fromiter((t.confidence or 0.0 for t in tracks), np.float32, len(tracks)),
+            duration=np.fromiter((t.duration_s or 0.0 for t in tracks), np.float32, len(tracks)),
+            labels=labels)
+        failures = [(t.path, t.error or "could not be analysed") for t in store.failures()]
+        has_embedding = bool(model_id) and len(store.matrix("sound", model_id)[0]) > 0
+        return LibraryView(rows, failures, rows.genre_counts(), has_embedding, len(store.journal_pending()),
+                           store.folders())
+
+
+def scan(db: Path, folders: list[Path], model: Path | None, windows: int, progress: ProgressFn,
+         cancel: threading.Event, jobs: int | None = None) -> str:
+    """Analyse new and changed files under ``folders`` into ``db``; returns the one-line summary.
+
+    ``jobs``: decoding processes (None: one per core; 0: in this thread). Cancelling raises `Cancelled` after
+    what was analysed is committed, so the next scan resumes.
+    """
+    from genrelab.library.pipeline import tag_library
+
+    with _open(db) as store:
+        summary = tag_library([str(f) for f in folders], store, model, n_windows=windows, jobs=jobs,
+                              progress=progress, cancel=cancel)
+    return scan_summary(summary)
+
+
+def scan_summary(summary) -> str:  # noqa: ANN001 - a genrelab.library.pipeline.RunSummary
+    """``"120 files: 100 analysed (3 failed), 20 unchanged, in 0:12 (8.3 tracks/s)"``."""
+    from genrelab.gui.notes import format_time
+
+    parts = [f"{summary.analysed:,} analysed" + (f" ({summary.failed:,} failed)" if summary.failed else "")]
+    if summary.unchanged:
+        parts.append(f"{summary.unchanged:,} unchanged")
+    if summary.missing:
+        parts.append(f"{len(summary.missing):,} no longer there")
+    rate = f" ({summary.tracks_per_s:.1f} tracks/s)" if summary.analysed else ""
+    return (f"{summary.scanned:,} audio file{'s' if summary.scanned != 1 else ''}: " + ", ".join(parts)
+            + f", in {format_time(summary.elapsed_s)}{rate}")
+
+
+def similar(db: Path, track_id: int, k: int, by: str) -> list[SimilarTrack]:
+    """The ``k`` tracks of ``db`` closest to ``track_id`` (``by``: "genre" or "sound"), closest first."""
+    from genrelab.library.similar import search
+
+    with _open(db, readonly=True) as store:
+        track = store.track(int(track_id))
+        if track is None:
+            return []
+        query = track.mean if by == "genre" else track.embedding
+        if query is None:
+            raise GenreLabError("this track has no sound embedding (its model has none)" if by == "sound"
+                                else "this track has no genre distribution")
+        ids, vectors, _labels = store.matrix(by, track.model_id)
+        found = search(query, ids, vectors, k, by=by, exclude_id=track.id)
+        rows = {t.id: t for t in (store.track(i) for i, _d in found) if t is not None}
+        return [SimilarTrack(i, rows[i].path, rows[i].top_genre or "", d) for i, d in found if i in rows]
+
+
+def export(db: Path, kind: str, path: Path) -> str:
+    """Export the library as ``kind`` ("csv", "json" or "m3u": a folder) to ``path``; a one-line message."""
+    from genrelab.library import exports
+
+    try:
+        with _open(db, readonly=True) as store:
+            if kind == "m3u":
+                playlists = exports.export_m3u(store, path)
+                return f"Saved {len(playlists)} genre playlist{'s' if len(playlists) != 1 else ''} in {path}"
+            n = (exports.export_csv if kind == "csv" else exports.export_json)(store, path)
+    except OSError as exc:
+        raise GenreLabError(f"{path}: cannot write the export ({exc.strerror or exc})") from None
+    return f"Saved {n:,} tracks to {path}"
+
+
+def plan_tags(db: Path, overwrite: bool, progress: ProgressFn, cancel: threading.Event) -> list[TagChange]:
+    """What writing genre tags would do to each analysed file (nothing is written)."""
+    raise NotImplementedError("the library core has no tag writing yet")
+
+
+def write_tags(db: Path, overwrite: bool, progress: ProgressFn, cancel: threading.Event) -> str:
+    """Write the genre tags (old values journaled in ``db``); a one-line summary (failures named)."""
+    raise NotImplementedError("the library core has no tag writing yet")
+
+
+def undo_tags(db: Path, progress: ProgressFn, cancel: threading.Event) -> str:
+    """Restore every genre tag GenreLab wrote (and has not undone yet); a one-line summary."""
+    raise NotImplementedError("the library core has no tag undo yet")
