@@ -103,6 +103,8 @@ def run_record(args: argparse.Namespace) -> int:
             from genrelab.audio.record_live import LiveAnalyser
 
             analyser = LiveAnalyser(recorder, start_frame=0, engine=engine, hop_s=args.hop).start()
+        if not recorder.wait_for_audio():
+            raise RecordError(recorder.error or f"no audio arrives from {device.name} (is it connected?)")
         limit = f"{args.seconds:g} s" if args.seconds else "until Ctrl-C"
         print(f"recording {device.name} ({recorder.rate} Hz, {recorder.channels} ch) to {take.path} ({limit})",
               file=sys.stderr, flush=True)

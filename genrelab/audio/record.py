@@ -337,12 +337,19 @@ class Recorder:
             except Exception:  # noqa: BLE001,S110 - closing a stream whose device has gone
                 pass
 
-    def start_take(self, path: Path, fmt: str = "flac", max_seconds: float | None = None,
+    def start_take(self, path: Path | None = None, fmt: str | None = None, max_seconds: float | None = None,
                    from_start: bool = False) -> Take:
         """Start writing the input to ``path`` (see :func:`genrelab.audio.record_take.start_take`)."""
         from genrelab.audio.record_take import start_take
 
         return start_take(self, path, fmt, max_seconds=max_seconds, from_start=from_start)
+
+    def wait_for_audio(self, timeout: float = START_TIMEOUT_S) -> bool:
+        """Block until the first block arrives (True) or the device fails or ``timeout`` passes (False)."""
+        end = time.monotonic() + timeout
+        while self.blocks == 0 and self.error is None and time.monotonic() < end:
+            time.sleep(0.005)
+        return self.blocks > 0
 
     # ---- supervision --------------------------------------------------------------------------------------
     def _fail(self, message: str) -> None:

@@ -39,6 +39,7 @@ ENV_JOURNAL = "GENRELAB_TAKE_JOURNAL"
 FORMATS = {"flac": ("FLAC", "PCM_24", ".flac"), "wav": ("WAV", "PCM_24", ".wav")}
 DRAIN_INTERVAL_S = 0.2
 SYNC_INTERVAL_S = 1.0
+WRITE_CHUNK = 4096  # frames per write call
 
 
 def default_recordings_folder() -> Path:
@@ -208,12 +209,14 @@ class Take:
         return min(limits) if limits else None
 
     def _write(self, frames: np.ndarray) -> bool:
-        try:
-            self._file.write(frames)
-        except Exception as exc:  # noqa: BLE001 - LibsndfileError / OSError: a full disk, a removed drive
-            self.error = self._write_error(exc)
-            return False
-        self.frames += len(frames)
+        for i in range(0, len(frames), WRITE_CHUNK):  # small writes: after a failure, `frames` is what the file holds
+            chunk = frames[i : i + WRITE_CHUNK]
+            try:
+                self._file.write(chunk)
+            except Exception as exc:  # noqa: BLE001 - LibsndfileError / OSError: a full disk, a removed drive
+                self.error = self._write_error(exc)
+                return False
+            self.frames += len(chunk)
         return True
 
     def _write_error(self, exc: BaseException) -> str:
