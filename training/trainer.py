@@ -35,6 +35,8 @@ class TrainConfig:
     base_width: int = 64
     hidden: int = 256
     pretrained: str | None = None
+    backbone: str = "msd"
+    finetune: str = "none"
     epochs: int = 100
     patience: int = 10
     batch_size: int = 32
@@ -159,6 +161,26 @@ def track_accuracy(probs: np.ndarray, clip_of: np.ndarray, y_clip: np.ndarray) -
     return float((sums.argmax(1) == y_clip).mean()) if n else 0.0
 
 
+def selection_score(monitor: str, v_acc: float, v_loss: float, v_track: float) -> list[float]:
+    """What model selection and early stopping compare (bigger is better), as a list compared in order.
+
+    Accuracy on a small validation set takes few distinct values, so ties are common (13 clips: steps of
+    0.077); a tie is broken by the validation loss, so of two epochs with the same accuracy the more confident,
+    better-calibrated one is kept (and counts as progress for early stopping) instead of the earliest.
+    """
+    return {"valid_acc": [v_acc, -v_loss], "valid_loss": [-v_loss],
+            "valid_track_acc": [v_track, v_acc, -v_loss]}[monitor]
+
+
+def _better(score: list[float], best: list[float] | float | None) -> bool:
+    """``score`` beats ``best`` (None: nothing yet; a float: a checkpoint from before ties were broken)."""
+    if best is None:
+        return True
+    if not isinstance(best, (list, tuple)):
+        return score[0] > best
+    return list(score) > list(best)
+
+
 def _save_atomic(obj: dict, path: Path) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save(obj, tmp)
@@ -184,6 +206,10 @@ def fit(
     Returns the best epoch's net (eval mode). Raises Cancelled when ``cancel`` is set (between batches); the
     last complete epoch stays in ``workdir/checkpoint.pt`` and calling ``fit`` again continues from there.
     """
+    if config.architecture == "musicnn_transfer" and config.finetune == "none":
+        from training.musicnn_transfer import fit_frozen
+
+        return fit_frozen(train, valid, spec, labels, config, workdir, on_epoch=on_epoch, cancel=cancel, log=log)
     say = log or (lambda _s: None)
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -193,10 +219,16 @@ def fit(
     y_valid = np.array([label_ix[c.label] for c in valid], np.int64)
 
     torch.manual_seed(config.seed)
-    net = build(config.architecture, spec.model_input_shape, len(labels), base_width=config.base_width,
-                hidden=config.hidden, pretrained=config.pretrained)
+    if config.architecture == "musicnn_transfer":
+        from training.musicnn_transfer import build_transfer
+
+        net = build_transfer(spec, len(labels), backbone=config.backbone, finetune=config.finetune,
+                             hidden=config.hidden)
+    else:
+        net = build(config.architecture, spec.model_input_shape, len(labels), base_width=config.base_width,
+                    hidden=config.hidden, pretrained=config.pretrained)
     net = net.to(memory_format=torch.channels_last)  # oneDNN's fast layout: about 2x faster training on CPU
-    opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    opt = torch.optim.AdamW([p for p in net.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", factor=0.5, patience=4)
     loss_fn = nn.CrossEntropyLoss()
 
@@ -274,8 +306,8 @@ def fit(
         stats = EpochStats(epoch, loss_sum / seen, correct / seen, v_loss, v_acc, v_track,
                            time.perf_counter() - t0, seen / train_time, opt.param_groups[0]["lr"])
         history.append(stats)
-        score = {"valid_acc": v_acc, "valid_loss": -v_loss, "valid_track_acc": v_track + 1e-3 * v_acc}[config.monitor]
-        if state["best_score"] is None or score > state["best_score"]:
+        score = selection_score(config.monitor, v_acc, v_loss, v_track)
+        if _better(score, state["best_score"]):
             state.update(best_score=score, best_epoch=epoch, bad_epochs=0, best_state=copy.deepcopy(net.state_dict()))
         else:
             state["bad_epochs"] += 1
