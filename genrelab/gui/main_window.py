@@ -196,6 +196,8 @@ class MainWindow(QMainWindow):
         self._action(analysis, "&Why this genre?", page.explain, "W")
         self._action(analysis, "&Cancel running jobs", page.cancel_jobs, "Esc")
         analysis.addSeparator()
+        self._action(analysis, "Choose &model…", self.show_model_picker, tip="the shipped and your own models, "
+                     "with their cards (data, split, accuracy, date)")
         self._action(analysis, "Use model &file…", self._choose_model)
         backend_menu = analysis.addMenu("&Backend")
         group = QActionGroup(self)
@@ -216,7 +218,7 @@ class MainWindow(QMainWindow):
 
         # Single-key shortcuts (Space, F, arrows...) belong to the Analyse page: off while another page shows.
         self._analyse_actions = [a for a in self.actions()[first_analyse_action:]
-                                 if a.text() not in ("Use model &file…",)]
+                                 if a.text() not in ("Use model &file…", "Choose &model…")]
 
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "About &model…", self.about_model)
@@ -288,6 +290,12 @@ class MainWindow(QMainWindow):
                                               "ONNX models (*.onnx);;All files (*)")
         if path:
             self.engine_state.load(model=Path(path))
+
+    def show_model_picker(self) -> None:
+        """Analysis > Choose model: the shipped and user models with their cards; the chosen one is used."""
+        from genrelab.gui.model_picker import show_model_picker
+
+        self.model_picker = show_model_picker(self, self.runner, self.engine_state)
 
     def about_model(self) -> None:
         """Help > About model: the model card (or why there is no model), non-modal."""

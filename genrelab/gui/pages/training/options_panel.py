@@ -1,0 +1,226 @@
+"""The run's options, as the arguments of ``genrelab train``; presets; the equivalent command, copyable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from genrelab.gui.pages.training.jobs import AUGMENTATIONS, PRESETS
+
+CUSTOM = "Custom"
+
+
+class OptionsPanel(QGroupBox):
+    """Owns the option widgets; ``changed`` fires on any edit. ``argv(data, images)`` is the run's arguments."""
+
+    changed = Signal()
+
+    def __init__(self, architectures: tuple[str, ...], parent: QWidget | None = None) -> None:
+        super().__init__("Options", parent)
+        self._applying = False
+        self.preset = QComboBox(self)
+        for p in PRESETS:
+            self.preset.addItem(p.name)
+            self.preset.setItemData(self.preset.count() - 1, p.tip, 3)  # Qt.ToolTipRole
+        self.preset.addItem(CUSTOM)
+        self.preset.currentTextChanged.connect(self._preset_chosen)
+        self.split = QComboBox(self)
+        self.split.setEditable(True)
+        self.split.addItems(["paper", "kfold:5"])
+        self.split.setToolTip("paper (GroupShuffleSplit by song, 80/20), filtered (artist-filtered lists), "
+                              "lists:DIR (your own lists), kfold:K or kfold:K:I")
+        self.arch = QComboBox(self)
+        self.arch.addItems(list(architectures))
+        self.input = QComboBox(self)
+        self.input.addItems(["mel", "stft"])
+        self.image = QComboBox(self)
+        self.image.addItems(["native", "paper"])
+        self.image.setToolTip("native: bands x columns; paper: the paper's 224x224 RGB image")
+        self.epochs = self._spin(1, 10000, 15)
+        self.patience = self._spin(1, 10000, 5)
+        self.batch_size = self._spin(2, 4096, 16)
+        self.lr = QDoubleSpinBox(self)
+        self.lr.setDecimals(5)
+        self.lr.setRange(1e-5, 1.0)
+        self.lr.setSingleStep(1e-4)
+        self.lr.setValue(2e-3)
+        self.width = self._spin(4, 256, 16)
+        self.width.setToolTip("ResNet base width (64 = ResNet18; the CNN uses half)")
+        self.hidden = self._spin(4, 2048, 64)
+        self.hidden.setToolTip("GRU hidden size")
+        self.frame_stride = QDoubleSpinBox(self)
+        self.frame_stride.setDecimals(4)
+        self.frame_stride.setRange(0.0, 64.0)
+        self.frame_stride.setSpecialValueText("default")
+        self.frame_stride.setToolTip("STFT frames per feature column (default 1; the images' own with images)")
+        self.fixed_windows = QCheckBox("draw each clip's windows once (the paper's way)", self)
+        self.augment = {name: QCheckBox(name, self) for name in AUGMENTATIONS}
+        self.threads = self._spin(0, 256, 0)
+        self.threads.setSpecialValueText("all cores")
+        self.out = QLineEdit(self)
+        self.out.textEdited.connect(self._out_edited)
+        self.out_browse = QPushButton("…", self)
+        self.out_browse.setToolTip("choose the output folder")
+        self.out_browse.clicked.connect(self._choose_out)
+        self.out_auto = True
+        self.command = QLineEdit(self)
+        self.command.setReadOnly(True)
+        self.copy_button = QPushButton("Copy command", self)
+        self.copy_button.setToolTip("copy the equivalent `genrelab train` command, to rerun this from a shell")
+        self.copy_button.clicked.connect(self.copy_command)
+
+        form = QFormLayout()
+        form.addRow("Preset", self.preset)
+        form.addRow("Split", self.split)
+        form.addRow("Architecture", self.arch)
+        pair = QHBoxLayout()
+        pair.addWidget(self.input)
+        pair.addWidget(self.image)
+        form.addRow("Input / image", pair)
+        form.addRow("Epochs / patience", self._row(self.epochs, self.patience))
+        form.addRow("Batch size / lr", self._row(self.batch_size, self.lr))
+        form.addRow("Width / GRU hidden", self._row(self.width, self.hidden))
+        form.addRow("Frame stride", self.frame_stride)
+        form.addRow("Windows", self.fixed_windows)
+        form.addRow("Augmentation", self._row(*self.augment.values()))
+        form.addRow("Threads", self.threads)
+        form.addRow("Output folder", self._row(self.out, self.out_browse))
+        command_row = QHBoxLayout()
+        command_row.addWidget(self.command, 1)
+        command_row.addWidget(self.copy_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(command_row)
+        for w in (self.split, self.arch, self.input, self.image):
+            w.currentTextChanged.connect(self._edited)
+        for w in (self.epochs, self.patience, self.batch_size, self.lr, self.width, self.hidden, self.frame_stride,
+                  self.threads):
+            w.valueChanged.connect(self._edited)
+        for w in (self.fixed_windows, *self.augment.values()):
+            w.toggled.connect(self._edited)
+        self.out.textChanged.connect(lambda _t: self.changed.emit())
+        self.apply_preset(PRESETS[0].name)
+
+    def _spin(self, lo: int, hi: int, value: int) -> QSpinBox:
+        spin = QSpinBox(self)
+        spin.setRange(lo, hi)
+        spin.setValue(value)
+        return spin
+
+    @staticmethod
+    def _row(*widgets: QWidget) -> QHBoxLayout:
+        row = QHBoxLayout()
+        for w in widgets:
+            row.addWidget(w)
+        return row
+
+    # ---- presets ---------------------------------------------------------------------------------------
+    def apply_preset(self, name: str) -> None:
+        """Set the options of preset ``name`` (the preset box shows it)."""
+        preset = next((p for p in PRESETS if p.name == name), None)
+        self._applying = True
+        try:
+            self.preset.setCurrentText(name)
+            if preset is not None:
+                v = preset.values
+                self.split.setCurrentText(v["split"])
+                if self.arch.findText(v["arch"]) >= 0:
+                    self.arch.setCurrentText(v["arch"])
+                self.input.setCurrentText(v["input"])
+                self.image.setCurrentText(v["image"])
+                for key in ("epochs", "patience", "batch_size", "lr", "width", "hidden", "frame_stride"):
+                    getattr(self, key).setValue(v[key])
+                self.fixed_windows.setChecked(v["fixed_windows"])
+                for aug, box in self.augment.items():
+                    box.setChecked(aug in v["augment"])
+        finally:
+            self._applying = False
+        self.changed.emit()
+
+    def _preset_chosen(self, name: str) -> None:
+        if not self._applying and name != CUSTOM:
+            self.apply_preset(name)
+
+    def _edited(self, *_args) -> None:  # noqa: ANN002
+        if not self._applying and self.preset.currentText() != CUSTOM:
+            self.preset.blockSignals(True)
+            self.preset.setCurrentText(CUSTOM)
+            self.preset.blockSignals(False)
+        self.changed.emit()
+
+    # ---- split choices and output folder ---------------------------------------------------------------
+    def set_split_choices(self, found: list[str]) -> None:
+        """Offer the splits a dataset folder provides (``filtered``, ``lists:DIR``) beside paper and k-fold."""
+        current = self.split.currentText()
+        self.split.blockSignals(True)
+        self.split.clear()
+        self.split.addItems(["paper", *found, "kfold:5"])
+        self.split.setCurrentText(current)
+        self.split.blockSignals(False)
+
+    def set_default_out(self, folder: Path) -> None:
+        """The suggested output folder (kept until the user types or picks one)."""
+        if self.out_auto:
+            self.out.setText(str(folder))
+
+    def _out_edited(self, _text: str) -> None:
+        self.out_auto = False
+
+    def _choose_out(self) -> None:
+        start = self.out.text() or str(Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Output folder (a new or empty folder)", str(Path(start).parent))
+        if folder:
+            self.out_auto = False
+            self.out.setText(folder)
+
+    # ---- the arguments ----------------------------------------------------------------------------------
+    def argv(self, data: Path | str, images: bool) -> list[str]:
+        """The ``genrelab train`` arguments for these options on ``data``."""
+        args = ["--data", str(data)]
+        if images:
+            args.append("--images")
+        args += ["--split", self.split.currentText().strip() or "paper", "--arch", self.arch.currentText(),
+                 "--input", self.input.currentText(), "--image", self.image.currentText(),
+                 "--epochs", str(self.epochs.value()), "--patience", str(self.patience.value()),
+                 "--batch-size", str(self.batch_size.value()), "--lr", f"{self.lr.value():g}",
+                 "--width", str(self.width.value()), "--hidden", str(self.hidden.value())]
+        if self.frame_stride.value() > 0:
+            args += ["--frame-stride", f"{self.frame_stride.value():g}"]
+        if self.fixed_windows.isChecked():
+            args.append("--fixed-windows")
+        augment = [name for name, box in self.augment.items() if box.isChecked()]
+        if augment:
+            args += ["--augment", ",".join(augment)]
+        if self.threads.value() > 0:
+            args += ["--threads", str(self.threads.value())]
+        args += ["--out", self.out.text().strip()]
+        return args
+
+    def set_command(self, text: str) -> None:
+        self.command.setText(text)
+        self.command.setCursorPosition(0)
+
+    def copy_command(self) -> None:
+        QGuiApplication.clipboard().setText(self.command.text())
+
+    def set_editable(self, on: bool) -> None:
+        """Options are locked while a run goes."""
+        for w in self.findChildren(QWidget):
+            if w not in (self.command, self.copy_button):
+                w.setEnabled(on)
