@@ -61,6 +61,9 @@ for lib in "$bundle"/_internal/libpython3*.so*; do
         strip --strip-debug "$lib"
     fi
 done
+# Beside the executable: the menu entry and the script that installs it (with the icons in _internal/resources).
+install -m 644 resources/genrelab.desktop "$bundle/genrelab.desktop"
+install -m 755 packaging/install-desktop-entry.sh "$bundle/install-desktop-entry.sh"
 # What must not be in it (a dependency that starts importing torch would otherwise go unnoticed).
 leaked="$(find "$bundle/_internal" -maxdepth 1 \( -iname 'torch*' -o -iname 'tensorflow*' -o -iname 'ray' \
     -o -iname 'matplotlib*' -o -iname 'sklearn*' -o -iname 'numba*' -o -iname 'llvmlite*' \) -printf '%f ')"
