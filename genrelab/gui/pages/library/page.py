@@ -75,11 +75,11 @@ class LibraryPage(QWidget):
         self.settings = window.settings
         self.view: access.LibraryView | None = None
         self.tag_dialog: WriteTagsDialog | None = None
-        self._scan_started = 0.0
         self._last_load_s = 0.0
         self._loading = False
         self._reload_again = False
         self._tag_job = ""
+        self.scan_jobs: int | None = None  # decoding processes (None: one per core; 0: decode in the worker)
 
         self.folders = FolderList(self.settings)
         self.scan_controls = ScanControls()
@@ -223,6 +223,10 @@ class LibraryPage(QWidget):
         self.counts.set_selected(self.table.genre())
         self.failures.set_failures(view.failures)
         self.similar.set_sound_available(view.has_embedding)
+        if self.scan_controls.state == "idle" and not self.scan_controls.message.text():
+            failed = f", {len(view.failures):,} failed" if view.failures else ""
+            self.scan_controls.message.setText(f"{len(view.rows):,} tracks in this library{failed}"
+                                               if len(view.rows) or view.failures else "")
         self._update_enabled()
         self._load_ended()
         self.loaded.emit()
@@ -252,12 +256,11 @@ class LibraryPage(QWidget):
                               else "None of the library's folders is there now")
             return
         windows = self.scan_controls.windows.value() if windows is None else windows
-        db, model = self.database(), self._model_path()
+        db, model, jobs = self.database(), self._model_path(), self.scan_jobs
         self.scan_controls.set_running("Looking for audio files…")
-        self._scan_started = time.perf_counter()
 
         def work(progress: ProgressFn, cancel: threading.Event) -> str:
-            return access.scan(db, folders, model, windows, progress, cancel)
+            return access.scan(db, folders, model, windows, progress, cancel, jobs=jobs)
 
         self.runner.submit("Scanning the library", work, group=SCAN, on_progress=self.scan_controls.set_progress,
                            on_done=self._scan_done, on_failed=self._scan_failed, on_cancelled=self._scan_cancelled)
