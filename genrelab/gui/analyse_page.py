@@ -23,6 +23,7 @@ from genrelab.gui.page_transport import TransportMixin
 from genrelab.gui.palette import genre_colours
 from genrelab.gui.playback import Player
 from genrelab.gui.settings import Settings
+from genrelab.gui.summary_panel import FLAG_TEXT
 from genrelab.gui.views.spectrogram_view import SpectrogramView
 from genrelab.gui.workers import JobRunner
 from genrelab.progress import ProgressFn
@@ -45,6 +46,7 @@ class AnalysePage(PageLayout, SpectraMixin, ExplainMixin, TransportMixin, QWidge
         error(str): a one-line problem (also shown in the page's banner).
         waveform_ready(): the waveform of a newly opened track is drawn.
         analysis_ready(object): the genre analysis of the current track (an `Analysis`).
+        opened(object): a track (its `Path`) decoded and now shown; a failed or cancelled open never fires it.
         idle(): no job of the current track (or the engine) is running any more.
     """
 
@@ -52,6 +54,7 @@ class AnalysePage(PageLayout, SpectraMixin, ExplainMixin, TransportMixin, QWidge
     error = Signal(str)
     waveform_ready = Signal()
     analysis_ready = Signal(object)
+    opened = Signal(object)
     idle = Signal()
 
     def __init__(self, runner: JobRunner, engine_state: EngineState, settings: Settings,
@@ -70,6 +73,10 @@ class AnalysePage(PageLayout, SpectraMixin, ExplainMixin, TransportMixin, QWidge
         self.analysis_error = ""
         self.colours: dict[str, str] = {}
         self.occlusion: OcclusionMap | None = None
+        self.occlusion_index: int | None = None
+        self.selected_window: int | None = None  # the one window "Model input" and "Why this genre?" explain
+        self.pending_path: Path | None = None  # a file being decoded (the current track stays until it is ready)
+        self._open_id = 0
         self._hover_t: float | None = None
         self._was_busy = False
         self._build()
@@ -93,8 +100,7 @@ class AnalysePage(PageLayout, SpectraMixin, ExplainMixin, TransportMixin, QWidge
             view.left.connect(self._on_hover_left)
         for view in (self.stft, self.mel):
             view.hovered.connect(lambda t, y, v=view: self._on_spectrogram_hover(v, t, y))
-        self.waveform.hovered.connect(lambda t, y: self._on_time_hover(t, f"{format_time(t, 2)}  amplitude "
-                                                                          f"{y:+.2f}"))
+        self.waveform.hovered.connect(lambda t, _y: self._on_time_hover(t, self._waveform_readout(t)))
         self.timeline.hovered.connect(lambda t, _y: self._on_time_hover(t, self._genre_readout(t)))
         self.waveform.loop_region.sigRegionChanged.connect(self._on_loop_region)
         self.waveform.view_box.sigXRangeChanged.connect(lambda *_: self._detail_timer.start())
@@ -123,14 +129,17 @@ class AnalysePage(PageLayout, SpectraMixin, ExplainMixin, TransportMixin, QWidge
 
     # ================================================================================ opening a track
     def open_file(self, path: Path | str) -> None:
-        """Decode and analyse ``path``; whatever the previous track still had running is cancelled."""
+        """Decode ``path`` in a worker; the current track stays shown (and playing) until the new one is ready.
+
+        A failed or cancelled open leaves the current track untouched and says why; a file being decoded is
+        replaced by a newer request.
+        """
         path = Path(path)
-        for group in TRACK_GROUPS:
-            self.runner.cancel_group(group)
-        self.player.set_track(None)
-        self._reset_views()
-        self.path = path
-        self.file_label.setText(path.name)
+        self.runner.cancel_group("track")
+        self._open_id += 1
+        open_id = self._open_id
+        self.pending_path = path
+        self.file_label.setText(f"Opening {path.name}…")
         self.file_label.setToolTip(str(path))
         self.hide_banner()
         self.status.emit(f"Opening {path.name}…")
@@ -141,36 +150,71 @@ class AnalysePage(PageLayout, SpectraMixin, ExplainMixin, TransportMixin, QWidge
 
             return load_track(path, model_sr, progress, cancel)
 
+        def cancelled() -> None:
+            if open_id == self._open_id:
+                self._end_open()
+                self.status.emit(f"Opening {path.name} cancelled — {self._current_name()} stays open")
+
         self.runner.submit(f"Decoding {path.name}", work, group="track", priority=2,
-                           on_done=self._on_loaded, on_failed=self._on_open_failed,
-                           on_cancelled=lambda: self.status.emit(f"Opening {path.name} cancelled"))
+                           on_done=lambda track: self._on_loaded(track) if open_id == self._open_id else None,
+                           on_failed=lambda message: self._on_open_failed(message) if open_id == self._open_id
+                           else None, on_cancelled=cancelled)
+
+    def _current_name(self) -> str:
+        return self.path.name if self.path else "the page"
+
+    def _end_open(self) -> None:
+        """No file is being opened any more: the label names the current track again."""
+        self.pending_path = None
+        if self.path is None:
+            self.file_label.setText(self.EMPTY_HINT)
+            self.file_label.setToolTip("")
+        else:
+            self.file_label.setText(self.path.name)
+            self.file_label.setToolTip(str(self.path))
 
     def _reset_views(self) -> None:
         self.track = None
         self.analysis = None
         self.analysis_error = ""
         self.occlusion = None
+        self.occlusion_index = None
+        self.selected_window = None
+        self._hover_t = None
+        self.readout.setText(" ")
+        self.input_view.clear()
         self.waveform.set_pyramid(None)
         self.waveform.set_loop_visible(False)
         self.loop_button.setChecked(False)
         for view in (self.stft, self.mel):
             view.set_image(None)
             view.set_overlay(None)
+        for view in self.views:
             view.show_window(None)
         self.timeline.set_timeline(np.zeros(0), np.zeros((0, 0)), [], {})
-        self.timeline.show_window(None)
+        self.timeline.show_hover(None)
         self.summary.clear()
         self.legend.setText("")
+        self.set_notice("")
         self._update_playhead(0.0)
         self._set_track_controls(False)
 
     def _on_open_failed(self, message: str) -> None:
-        self.path = None
-        self.file_label.setText("No track open")
+        self._end_open()
+        if self.path is not None:
+            message = f"{message} — {self.path.name} stays open"
         self.show_error(message)
 
     def _on_loaded(self, track: LoadedTrack) -> None:
+        for group in TRACK_GROUPS:  # the previous track's work is of no use any more
+            if group != "track":
+                self.runner.cancel_group(group)
+        self.player.set_track(None)
+        self._reset_views()
+        self.path = track.path
+        self._end_open()
         self.track = track
+        self.set_empty(False)
         self.waveform.set_pyramid(track.pyramid)
         for view in self.views:
             view.set_duration(track.duration_s)
@@ -180,9 +224,17 @@ class AnalysePage(PageLayout, SpectraMixin, ExplainMixin, TransportMixin, QWidge
         self._update_playhead(0.0)
         flags = f" [{', '.join(sorted(track.audio.flags))}]" if track.audio.flags else ""
         self.status.emit(f"{track.path.name}: {format_time(track.duration_s)} at {track.audio.sr} Hz{flags}")
+        self.set_notice("  ".join(FLAG_TEXT[f] for f in sorted(track.audio.flags) if f in FLAG_TEXT))
+        self.controls.set_nyquist(track.audio.sr / 2)
+        self.opened.emit(track.path)
         self.waveform_ready.emit()
         self._start_spectra()
         self._start_analysis()
+
+    def set_notice(self, text: str) -> None:
+        """A warning about the open track (cut off, repaired); empty text hides it."""
+        self.notice.setText(f"⚠  {text}" if text else "")
+        self.notice.setVisible(bool(text))
 
     # ================================================================================ genre analysis
     def _on_engine_changed(self) -> None:
@@ -243,6 +295,8 @@ class AnalysePage(PageLayout, SpectraMixin, ExplainMixin, TransportMixin, QWidge
         self.legend.set_genres(labels, self.colours)
         self.summary.set_analysis(analysis, self.colours)
         self.occlusion = None
+        self.occlusion_index = None
+        self.selected_window = None
         self.mel.set_overlay(None)
         self.stft.set_overlay(None)
         self._set_track_controls(True)
@@ -279,30 +333,46 @@ class AnalysePage(PageLayout, SpectraMixin, ExplainMixin, TransportMixin, QWidge
             text = format_time(t, 2)
         else:
             hz, db = value
-            text = f"{format_time(t, 2)}  {format_hz(hz):>9}  {nearest_note(hz):<8}  {db:6.1f} dB"
+            text = (f"{format_time(t, 2)}  {format_hz(hz):>9}  {nearest_note(hz):<8}  {db:6.1f} dB "
+                    f"{view.reference_text()}")
         self._on_time_hover(t, text)
+
+    def _waveform_readout(self, t: float) -> str:
+        """The signal at ``t`` (not the mouse height): one sample close in, else the pixel's min and max."""
+        value = self.waveform.value_at(t)
+        if value is None:
+            return format_time(t, 2)
+        lo, hi = value
+        if lo == hi:
+            return f"{format_time(t, 3)}  sample {lo:+.3f} (full scale ±1)"
+        return f"{format_time(t, 2)}  signal min {lo:+.3f}  max {hi:+.3f} (full scale ±1)"
 
     def _on_time_hover(self, t: float, text: str) -> None:
         self.readout.setText(text)
         self._hover_t = t
         self.timeline.show_hover(t)
-        self._show_model_window(t)
-        if self.input_view.isVisible():
-            self._input_timer.start()
 
     def _on_hover_left(self) -> None:
         self._hover_t = None
-        self._show_model_window(self.player.position_s() if self.player.cursor else None)
+        self.timeline.show_hover(None)
 
-    def _show_model_window(self, t: float | None) -> None:
+    # ================================================================================ the selected window
+    def _select_window(self, t: float | None) -> None:
+        """Select the analysis window nearest ``t`` (the playhead): outlined on every view, explained by
+        "Model input" and "Why this genre?"."""
         index = self.window_index_at(t) if t is not None else None
+        if index == self.selected_window:
+            return
+        self.selected_window = index
         if index is None:
-            self.mel.show_window(None)
-            self.timeline.show_window(None)
+            for view in self.views:
+                view.show_window(None)
             return
         start, end = self._window_span(index)
-        self.mel.show_window(start, end)
-        self.timeline.show_window(start, end)
+        for view in self.views:
+            view.show_window(start, end)
+        if self.input_view.isVisible():
+            self._input_timer.start()
 
     # ================================================================================ messages and jobs
     def show_error(self, message: str) -> None:

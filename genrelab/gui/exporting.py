@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
-import pyqtgraph.exporters  # noqa: F401 - registers pg.exporters
 from PySide6.QtWidgets import QWidget
 
 from genrelab.errors import GenreLabError
@@ -45,29 +46,65 @@ def timeline_csv(analysis: Analysis, path: Path) -> Path:
 
 
 def view_image(plot: pg.PlotWidget, path: Path, width: int | None = None) -> Path:
-    """One plot as PNG (``.png``) or SVG (``.svg``).
+    """One view as PNG (``.png``) or SVG (``.svg``), with what it needs to be read alone: its time axis, and
+    the view's own extras (a spectrogram's colour bar, the timeline's genre legend).
 
-    PNG goes through pyqtgraph's ImageExporter. SVG tries pyqtgraph's SVGExporter first; where it fails (its
-    path rewriting does not parse the SVG that Qt 6.12 writes, pyqtgraph 0.14) the plot is painted into a
-    QSvgGenerator instead: curves and text stay vectors, images are embedded.
+    Both formats paint the same widget the same way (PNG into an image, ``width`` pixels wide if given; SVG
+    into a QSvgGenerator at the screen's resolution, so axes and data keep one scale): curves and text stay
+    vectors in the SVG, images are embedded.
     """
-    item = plot.getPlotItem()
+    svg = path.suffix.lower() == ".svg"
     try:
-        if path.suffix.lower() == ".svg":
-            try:
-                pg.exporters.SVGExporter(item).export(str(path))
-            except (ValueError, IndexError, AttributeError):
+        with _readable(plot):
+            if svg:
                 _widget_svg(plot, path)
-        else:
-            exporter = pg.exporters.ImageExporter(item)
-            if width:
-                exporter.parameters()["width"] = int(width)
-            exporter.export(str(path))
+            else:
+                _widget_png(plot, path, width)
     except OSError as exc:
         raise ExportError(f"{path.name}: cannot write ({exc.strerror or exc})") from None
     if not path.exists():
         raise ExportError(f"{path.name}: the image could not be written")
     return path
+
+
+@contextmanager
+def _readable(plot: QWidget) -> Iterator[None]:
+    """The view in its export dress (``export_mode(True)``) for the time of the export, then back."""
+    mode = getattr(plot, "export_mode", None)
+    if callable(mode):
+        mode(True)
+        _settle()
+    try:
+        yield
+    finally:
+        if callable(mode):
+            mode(False)
+            _settle()
+
+
+def _settle() -> None:
+    """Let pending layout changes (an axis shown, a legend added) take effect before painting."""
+    from PySide6.QtCore import QCoreApplication, QEventLoop
+
+    QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+
+
+def _widget_png(widget: QWidget, path: Path, width: int | None) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QImage, QPainter
+
+    scale = max(1.0, width / widget.width()) if width else max(1.0, widget.devicePixelRatioF())
+    image = QImage(round(widget.width() * scale), round(widget.height() * scale), QImage.Format.Format_ARGB32)
+    image.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.scale(scale, scale)
+        widget.render(painter)
+    finally:
+        painter.end()
+    if not image.save(str(path), "PNG"):
+        raise ExportError(f"{path.name}: cannot write the image")
 
 
 def _widget_svg(widget: QWidget, path: Path) -> None:
@@ -79,6 +116,7 @@ def _widget_svg(widget: QWidget, path: Path) -> None:
     generator.setFileName(str(path))
     generator.setSize(widget.size())
     generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
+    generator.setResolution(widget.logicalDpiX())  # the default 72 dpi drew axes and text at 75 % of the data
     generator.setTitle(path.stem)
     generator.setDescription("GenreLab")
     painter = QPainter(generator)

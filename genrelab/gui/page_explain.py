@@ -14,14 +14,19 @@ if TYPE_CHECKING:
     from genrelab.gui.track_tasks import WindowInput
 
 
+WHY_COLOURS = ("Cyan: hiding this part of the sound lowers the genre's probability (it made the model say it); "
+               "white: hiding it raises the probability (it pointed elsewhere).")
+
+
 class ExplainMixin:
     """Model input and occlusion for the current analysis (mixed into `AnalysePage`)."""
 
     # ================================================================================ explanation, model input
     def explain(self) -> None:
-        """Occlusion map for the window at the playhead, computed through the same engine, drawn on the Mel view."""
+        """Occlusion map of the selected window (the one at the playhead, outlined on the views), computed
+        through the same engine, drawn on the view of the model's input kind."""
         engine, analysis = self.engine_state.engine, self.analysis
-        index = self.window_index_at(self.player.position_s() if self.player.cursor else 0.0)
+        index = self.selected_window
         if engine is None or analysis is None or index is None:
             return
         self.runner.cancel_group("occlusion")
@@ -38,31 +43,33 @@ class ExplainMixin:
 
         self.runner.submit("Why this genre? (occlusion)", work, group="occlusion", priority=2,
                            on_done=self._on_occlusion, on_failed=self.show_error)
-        self.status.emit("Masking patches of the window at the playhead…")
+        self.status.emit("Masking patches of the selected window…")
 
     def _on_occlusion(self, result: tuple[int, OcclusionMap, np.ndarray]) -> None:
-        self._occlusion_index, self.occlusion, self._occlusion_rows = result
+        self.occlusion_index, self.occlusion, self._occlusion_rows = result
         self._draw_occlusion()
         self._set_track_controls(True)
-        self.status.emit(f"Cyan: masking that patch lowers P({self.occlusion.label}); white: raises it")
+        self.status.emit(f"Cyan: this part of the sound made {self.occlusion.label} more likely; "
+                         "white: it made it less likely")
 
     def _draw_occlusion(self) -> None:
         occ = self.occlusion
         if occ is None or self.engine_state.engine is None:
             return
-        start, end = self._window_span(self._occlusion_index)
+        start, end = self._window_span(self.occlusion_index)
         view = self.mel if self.engine_state.engine.card.spec.kind == "mel" else self.stft
         view.set_overlay(occ.drop, start, end, self._occlusion_rows,
-                         text=f"Why {occ.label}? ({occ.base_probability:.0%})  cyan: supports it, white: against")
+                         text=f"Why {occ.label}? ({occ.base_probability:.0%})\n{WHY_COLOURS}")
 
     def clear_explanation(self) -> None:
         self.occlusion = None
+        self.occlusion_index = None
         self.mel.set_overlay(None)
         self.stft.set_overlay(None)
         self._set_track_controls(self.track is not None)
 
     def show_model_input(self) -> None:
-        """Open the model-input window (it follows the window under the cursor, else at the playhead)."""
+        """Open the model-input window (it follows the selected window: the one at the playhead)."""
         self.input_view.show()
         self.input_view.raise_()
         self._request_model_input()
@@ -71,8 +78,7 @@ class ExplainMixin:
         engine, analysis = self.engine_state.engine, self.analysis
         if not self.input_view.isVisible() or engine is None or analysis is None:
             return
-        t = self._hover_t if self._hover_t is not None else self.player.position_s() if self.player.cursor else 0.0
-        index = self.window_index_at(t)
+        index = self.selected_window
         if index is None or (self.input_view.current is not None and self.input_view.current.index == index):
             return
         hop = self.analysis_hop_s
@@ -87,5 +93,5 @@ class ExplainMixin:
 
     def _on_model_input(self, window: WindowInput, engine: object) -> None:
         if engine is self.engine_state.engine and self.analysis is not None:
-            self.input_view.show_input(window, self.engine_state.engine.card)
+            self.input_view.show_input(window, self.engine_state.engine.card, self.display.colormap)
 

@@ -47,11 +47,14 @@ class SpectraMixin:
         self.settings.display = display
         for view in (self.stft, self.mel):
             view.set_colormap(display.colormap)
-            view.set_frequency_axis(display.frequency_axis)
+            view.set_frequency_axis(display.frequency_axis, log=view.kind == "stft" and display.stft_scale == "log")
         if display.needs_recompute(old):
             self._start_spectra()
         elif display.db_range != old.db_range:
             self._recolour(display.db_range)
+        current = self.input_view.current
+        if display.colormap != old.colormap and current is not None and self.engine_state.engine is not None:
+            self.input_view.show_input(current, self.engine_state.engine.card, display.colormap)
 
     def _recolour(self, db_range: float) -> None:
         """New colour indices for the current images (same spectra, another dB range), in a worker."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from genrelab.gui.notes import format_time
+from genrelab.gui.page_layout import PAUSE_TEXT, PLAY_TEXT
 
 
 class TransportMixin:
@@ -15,7 +16,7 @@ class TransportMixin:
         self.player.toggle()
 
     def _on_play_state(self, playing: bool) -> None:
-        self.play_button.setText("❚❚  Pause" if playing else "▶  Play")
+        self.play_button.setText(PAUSE_TEXT if playing else PLAY_TEXT)
         if playing:
             self._playhead_timer.start()
         else:
@@ -31,8 +32,6 @@ class TransportMixin:
         if self.player.cursor is None:
             return
         self._update_playhead(self.player.seek(t))
-        if self.input_view.isVisible():
-            self._input_timer.start()
 
     def playhead_s(self) -> float:
         return self.views[0].playhead.value()
@@ -42,10 +41,12 @@ class TransportMixin:
             view.set_playhead(t)
         duration = self.track.duration_s if self.track else 0.0
         self.time_label.setText(f"{format_time(t, 1)} / {format_time(duration)}")
-        if self.analysis is not None:
-            self.summary.set_now(t, self.analysis.timeline.labels, self.analysis.timeline.at(t))
-        if self._hover_t is None:
-            self._show_model_window(t if self.analysis is not None else None)
+        self._select_window(t if self.analysis is not None else None)
+        index = self.selected_window
+        if self.analysis is not None and index is not None:
+            start, end = self._window_span(index)
+            self.summary.set_now(t, self.analysis.timeline.labels, self.analysis.timeline.probs[index],
+                                 start, end)
 
     def set_looping(self, on: bool) -> None:
         """Loop the region on the waveform (placed over the middle of the view when switched on)."""
@@ -54,6 +55,8 @@ class TransportMixin:
             t0, t1 = self.waveform.view_box.viewRange()[0]
             self.waveform.set_loop_visible(True, t0 + 0.3 * (t1 - t0), t0 + 0.7 * (t1 - t0))
             self._on_loop_region()
+            self.status.emit("Loop on: drag the shaded region on the waveform (or its edges) over the part to "
+                             "repeat")
         else:
             self.waveform.set_loop_visible(False)
             if cursor is not None:

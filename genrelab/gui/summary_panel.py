@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QProgressBar, QScrollArea, QVBoxLayout, QWidget
 
 from genrelab.gui.notes import format_time
 
@@ -30,6 +30,13 @@ def stretches_text(analysis: Analysis) -> str:
                      for s in analysis.summary.segments)
 
 
+def stretches_html(analysis: Analysis, colours: dict[str, str]) -> str:
+    """One line per dominant stretch: ``0:00–1:12  ■ rock``, in the genre's colour."""
+    return "<br>".join(f"<span style='font-family:monospace'>{format_time(s.start_s)}–{format_time(s.end_s)}"
+                       f"</span>&nbsp; <span style='color:{colours.get(s.genre, '#888888')}'>■</span> "
+                       f"{escape(s.genre)}" for s in analysis.summary.segments)
+
+
 def _heading(text: str) -> QLabel:
     label = QLabel(text.upper())
     label.setStyleSheet("color: #8a93a0; font-size: 10px; font-weight: bold; letter-spacing: 1px;")
@@ -45,7 +52,11 @@ class SummaryPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.setSpacing(6)
-        layout.addWidget(_heading("Genre at the playhead"))
+        self.now_heading = _heading("Genre now: the 3-s window at the playhead")
+        self.now_heading.setWordWrap(True)
+        self.now_heading.setToolTip("The model listens to 3 seconds at a time; this is its answer for the window "
+                                    "outlined on the views. The whole track's answer is below.")
+        layout.addWidget(self.now_heading)
         self.now_label = QLabel("—")
         font = QFont()
         font.setPointSize(34)
@@ -57,10 +68,13 @@ class SummaryPanel(QWidget):
         layout.addWidget(self.now_label)
         self.now_detail = QLabel("")
         self.now_detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.now_detail.setWordWrap(True)
         self.now_detail.setStyleSheet("color: #a0a8b4;")
         layout.addWidget(self.now_detail)
 
-        layout.addWidget(_heading("Whole track: top 3"))
+        self.top_heading = _heading("Whole track: top 3 (mean of all windows)")
+        self.top_heading.setWordWrap(True)
+        layout.addWidget(self.top_heading)
         grid = QGridLayout()
         grid.setHorizontalSpacing(6)
         self.top_names: list[QLabel] = []
@@ -78,11 +92,19 @@ class SummaryPanel(QWidget):
         grid.setColumnStretch(1, 1)
         layout.addLayout(grid)
 
-        layout.addWidget(_heading("Dominant stretches"))
+        self.stretches_heading = _heading("Dominant stretches")
+        layout.addWidget(self.stretches_heading)
         self.stretches = QLabel("")
         self.stretches.setWordWrap(True)
+        self.stretches.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.stretches.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.stretches)
+        self.stretches_box = QScrollArea()  # a long track's list scrolls here; nothing else moves
+        self.stretches_box.setWidget(self.stretches)
+        self.stretches_box.setWidgetResizable(True)
+        self.stretches_box.setFrameShape(QFrame.Shape.NoFrame)
+        self.stretches_box.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.stretches_box.setMinimumHeight(60)
+        layout.addWidget(self.stretches_box, 1)
         self.warnings = QLabel("")
         self.warnings.setWordWrap(True)
         self.warnings.setStyleSheet("color: #ffb454;")
@@ -112,6 +134,14 @@ class SummaryPanel(QWidget):
             bar.hide()
         self.stretches.setText("")
         self.warnings.setText("")
+        self.warnings.hide()
+        self.set_results_visible(False)
+
+    def set_results_visible(self, visible: bool) -> None:
+        """Show the result headings and boxes (hidden while there is nothing to show: no empty headings)."""
+        for widget in (self.now_heading, self.now_label, self.now_detail, self.top_heading,
+                       self.stretches_heading, self.stretches_box):
+            widget.setVisible(visible)
 
     def set_model_status(self, text: str, problem: bool = False) -> None:
         self.model_status.setText(text)
@@ -128,12 +158,17 @@ class SummaryPanel(QWidget):
             bar.setStyleSheet(f"QProgressBar::chunk {{ background: {colour}; }}")
             name.show()
             bar.show()
-        self.stretches.setText(escape(stretches_text(analysis)) or "—")
+        self.stretches.setText(stretches_html(analysis, colours) or "—")
+        self.stretches_box.verticalScrollBar().setValue(0)
         flags = [FLAG_TEXT.get(f, f) for f in sorted(analysis.flags)]
         self.warnings.setText("<br>".join(f"⚠ {escape(f)}" for f in flags))
+        self.warnings.setVisible(bool(flags))
+        self.set_results_visible(True)
 
-    def set_now(self, t: float, labels: list[str], probs: np.ndarray | None) -> None:
-        """The genre at the playhead (time ``t``), large, in its colour."""
+    def set_now(self, t: float, labels: list[str], probs: np.ndarray | None, start_s: float | None = None,
+                end_s: float | None = None) -> None:
+        """The genre of the window at the playhead (time ``t``), large, in its colour, with the window's span
+        ``start_s``..``end_s`` (the window the model heard, not the playhead's instant)."""
         if probs is None or len(probs) == 0:
             return
         k = int(np.argmax(probs))
@@ -141,4 +176,8 @@ class SummaryPanel(QWidget):
         colour = self.colours.get(genre, "#dddddd")
         self.now_label.setText(genre.upper())
         self.now_label.setStyleSheet(f"color: {colour};")
-        self.now_detail.setText(f"{probs[k]:.0%} at {format_time(t, 1)}")
+        if start_s is None or end_s is None:
+            self.now_detail.setText(f"{probs[k]:.0%} near {format_time(t, 1)}")
+        else:
+            self.now_detail.setText(f"{probs[k]:.0%} in the window {format_time(start_s, 1)}–"
+                                    f"{format_time(end_s, 1)} (playhead {format_time(t, 1)})")

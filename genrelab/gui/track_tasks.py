@@ -15,7 +15,13 @@ from genrelab.analysis import Analysis
 from genrelab.audio import Audio, AudioInfo, load, probe
 from genrelab.dsp import FeatureSpec, cut, model_inputs, track_features, window_starts
 from genrelab.dsp.spectrum import band_frequencies
-from genrelab.gui.display_settings import DETAIL_COLUMNS, OVERVIEW_COLUMNS, DisplaySettings
+from genrelab.gui.display_settings import (
+    DETAIL_COLUMNS,
+    LOG_FMIN,
+    LOG_ROWS,
+    OVERVIEW_COLUMNS,
+    DisplaySettings,
+)
 from genrelab.gui.waveform_pyramid import WaveformPyramid
 from genrelab.progress import CancelToken, ProgressFn, check_cancel, report
 
@@ -124,10 +130,31 @@ def spectrogram_image(samples: np.ndarray, sr: int, settings: DisplaySettings, k
     check_cancel(cancel)
     dx = spec.column_seconds
     x0 = a / sr + (float(feats.times[0]) if feats.n_columns else 0.0) - dx / 2
-    peak = float(feats.db.max()) if peak_db is None and feats.db.size else (peak_db or 0.0)
-    pixels = colour_indices(feats.db, peak, settings.db_range)
-    return SpectrogramImage(kind, feats.db, pixels, x0, dx, band_frequencies(spec), peak, settings.db_range, spec,
-                            detail)
+    db, row_hz = feats.db, band_frequencies(spec)
+    if kind == "stft":
+        db, row_hz = stft_rows(db, row_hz, settings, sr)
+    peak = float(db.max()) if peak_db is None and db.size else (peak_db or 0.0)
+    pixels = colour_indices(db, peak, settings.db_range)
+    return SpectrogramImage(kind, db, pixels, x0, dx, row_hz, peak, settings.db_range, spec, detail)
+
+
+def stft_rows(db: np.ndarray, row_hz: np.ndarray, settings: DisplaySettings, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    """The STFT rows the display shows: bins between Min and Max freq, or (``stft_scale`` "log") rows at
+    log-spaced frequencies, each interpolated linearly between the two nearest bins."""
+    fmin, fmax = settings.band_limits(sr)
+    if settings.stft_scale == "log":
+        low = max(fmin, LOG_FMIN, float(row_hz[1]) if len(row_hz) > 1 else LOG_FMIN)
+        target = np.geomspace(low, max(fmax, low * 1.01), LOG_ROWS)
+        position = np.interp(target, row_hz, np.arange(len(row_hz), dtype=float))
+        below = np.floor(position).astype(np.int64)
+        above = np.minimum(below + 1, len(row_hz) - 1)
+        weight = (position - below).astype(np.float32)[:, None]
+        out = db[below] * (1.0 - weight) + db[above] * weight
+        return out.astype(np.float32, copy=False), target
+    keep = np.nonzero((row_hz >= fmin - 1e-6) & (row_hz <= fmax + 1e-6))[0]
+    if len(keep) < 2:
+        keep = np.arange(len(row_hz))
+    return np.ascontiguousarray(db[keep[0] : keep[-1] + 1]), row_hz[keep[0] : keep[-1] + 1]
 
 
 @dataclass
@@ -142,6 +169,7 @@ class WindowInput:
             [0, 1] for the paper's image input (row 0 = lowest band, as drawn on screen).
         window_db: the window's absolute dB (bins, columns), row 0 = lowest band.
         probs: the model's probabilities for this window (the timeline's row).
+        row_hz: centre frequency (Hz) of each row of ``window_db`` (and of the picture's band rows).
     """
 
     index: int
@@ -151,6 +179,7 @@ class WindowInput:
     picture: np.ndarray
     window_db: np.ndarray
     probs: np.ndarray
+    row_hz: np.ndarray | None = None
 
 
 def window_start_columns(analysis: Analysis, hop_s: float) -> np.ndarray:
@@ -180,5 +209,5 @@ def window_input(analysis: Analysis, hop_s: float, index: int) -> WindowInput:
         picture = inputs[0, 0]
     start = float(analysis.timeline.starts[index])
     return WindowInput(index, start, start + analysis.timeline.window_s, inputs, picture, window_db[0],
-                       analysis.timeline.probs[index])
+                       analysis.timeline.probs[index], band_frequencies(spec))
 

@@ -68,29 +68,54 @@ class WaveformPyramid:
         return len(self.samples) / self.sr
 
     def envelope(self, t0: float, t1: float, max_pairs: int) -> tuple[np.ndarray, np.ndarray]:
-        """Points (x seconds, y) to draw between ``t0`` and ``t1`` with at most about ``2 * max_pairs`` points.
+        """Points (x seconds, y) to draw between ``t0`` and ``t1``.
 
-        Close in, the samples themselves; further out, alternating (min, max) per block, which a connected line
-        draws as a filled envelope.
+        Close in (fewer than two samples per column), the samples themselves. Further out, exactly ``max_pairs``
+        equal columns (one per screen pixel), each drawn as its (min, max) pair at the column's centre: a
+        connected line through them fills the envelope with no gaps, hatching or aliasing, whatever the zoom.
+        Each pair bounds every sample of its column (it is read from the finest pyramid level that keeps the
+        work to a few blocks per column, widened by the block a column boundary cuts).
         """
         n = len(self.samples)
-        i0 = max(0, int(np.floor(t0 * self.sr)) - 1)
-        i1 = min(n, int(np.ceil(t1 * self.sr)) + 2)
-        if i1 <= i0:
-            return np.zeros(0), np.zeros(0)
-        span = i1 - i0
-        if span <= 2 * max_pairs or not self.levels:
-            x = np.arange(i0, i1) / self.sr
-            return x, self.samples[i0:i1]
-        level = self.levels[-1]
-        for candidate in self.levels:
-            if span / candidate.block <= max_pairs:
-                level = candidate
-                break
-        b0, b1 = i0 // level.block, min(len(level.mins), i1 // level.block + 1)
-        centres = (np.arange(b0, b1) + 0.5) * (level.block / self.sr)
+        a, b = max(0.0, t0 * self.sr), min(float(n), t1 * self.sr)
+        if not self.is_envelope(t0, t1, max_pairs):
+            i0, i1 = max(0, int(np.floor(a)) - 1), min(n, int(np.ceil(b)) + 2)
+            return np.arange(i0, i1) / self.sr, self.samples[i0:i1]
+        edges = np.linspace(a, b, max_pairs + 1)
+        lows, highs = self._column_extrema(edges)
+        centres = (edges[:-1] + edges[1:]) / (2 * self.sr)
         x = np.repeat(centres, 2)
-        y = np.empty(2 * (b1 - b0), np.float32)
-        y[0::2] = level.mins[b0:b1]
-        y[1::2] = level.maxs[b0:b1]
+        y = np.empty(2 * max_pairs, np.float32)
+        y[0::2] = lows
+        y[1::2] = highs
         return x, y
+
+    def is_envelope(self, t0: float, t1: float, max_pairs: int) -> bool:
+        """Whether :meth:`envelope` draws min/max pairs (True) or the samples themselves for this range."""
+        span = min(float(len(self.samples)), t1 * self.sr) - max(0.0, t0 * self.sr)
+        return max_pairs > 0 and span > 2 * max_pairs
+
+    def extrema(self, t0: float, t1: float) -> tuple[float, float]:
+        """(minimum, maximum) of the samples between ``t0`` and ``t1`` (the nearest sample when that is empty)."""
+        n = len(self.samples)
+        a = min(max(0, int(np.floor(t0 * self.sr))), n - 1)
+        b = min(n, max(a + 1, int(np.ceil(t1 * self.sr))))
+        lows, highs = self._column_extrema(np.array([a, b], float))
+        return float(lows[0]), float(highs[0])
+
+    def _column_extrema(self, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Min and max of the samples in each column ``edges[k]..edges[k+1]`` (sample positions, increasing)."""
+        width = (edges[-1] - edges[0]) / max(len(edges) - 1, 1)
+        block, lows_src, highs_src = 1, self.samples, self.samples
+        for level in self.levels:  # the coarsest level whose blocks still fit in a column
+            if level.block <= width:
+                block, lows_src, highs_src = level.block, level.mins, level.maxs
+        m = len(lows_src)
+        first = np.clip(np.floor(edges[:-1] / block).astype(np.int64), 0, m - 1)
+        last = np.clip(np.ceil(edges[1:] / block).astype(np.int64), first + 1, m)  # exclusive, >= first + 1
+        lo0, hi1 = int(first[0]), int(last[-1])
+        lows = np.minimum.reduceat(lows_src[lo0:hi1], first - lo0)
+        highs = np.maximum.reduceat(highs_src[lo0:hi1], first - lo0)
+        # reduceat stops each column at the next one's first block; add the block that column's end cuts
+        tail = np.minimum(last - 1, m - 1)
+        return np.minimum(lows, lows_src[tail]), np.maximum(highs, highs_src[tail])

@@ -157,7 +157,8 @@ def test_display_controls_rerender_in_a_worker(qtbot, window, song):
     qtbot.waitUntil(lambda: page.stft.image is not None, timeout=15000)
     controls = page.controls
     controls.n_fft.setCurrentIndex(controls.n_fft.findData(1024))
-    qtbot.waitUntil(lambda: page.stft.image is not None and page.stft.image.db.shape[0] == 513, timeout=15000)
+    qtbot.waitUntil(lambda: page.stft.image is not None and page.stft.image.db.shape[0] == 513 and
+                    page.mel.image is not None and page.mel.image.spec.n_fft == 1024, timeout=15000)
     controls.colormap.setCurrentIndex(controls.colormap.findData("viridis"))
     qtbot.waitUntil(lambda: page.mel.colormap == "viridis", timeout=3000)
     assert window.settings.display.colormap == "viridis" and window.settings.display.n_fft == 1024
@@ -195,3 +196,129 @@ def test_model_input_and_why_this_genre(qtbot, window, song):
     assert page.occlusion.drop.shape == window_.window_db.shape
     page.clear_explanation()
     assert not page.mel.overlay.isVisible()
+
+
+# ==================================================================================== issue 14: what is drawn is right
+def _wait_spectra(qtbot, page) -> None:
+    qtbot.waitUntil(lambda: page.stft.image is not None and page.mel.image is not None, timeout=15000)
+
+
+def test_fft_size_keeps_the_whole_frequency_axis(qtbot, window, song):
+    page = window.page
+    open_and_wait(qtbot, window, song)
+    _wait_spectra(qtbot, page)
+    nyquist = page.track.audio.sr / 2
+    for n_fft in (8192, 512, 4096, 2048):
+        page.controls.n_fft.setCurrentIndex(page.controls.n_fft.findData(n_fft))
+        qtbot.waitUntil(lambda n=n_fft: page.stft.image is not None and page.stft.image.spec.n_fft == n,
+                        timeout=15000)
+        y0, y1 = page.stft.view_box.viewRange()[1]
+        assert page.stft.axis.hz_at(y0) <= 50.0
+        assert page.stft.axis.hz_at(y1) == pytest.approx(nyquist, rel=0.01), n_fft
+        page.fit()
+        assert page.stft.axis.hz_at(page.stft.view_box.viewRange()[1][1]) == pytest.approx(nyquist, rel=0.01)
+
+
+def test_truncated_file_is_flagged_on_the_page(qtbot, window, tmp_path):
+    import soundfile as sf
+
+    from genrelab.audio.synthesis import music_like
+
+    if "MP3" in sf.available_formats():
+        full = tmp_path / "full.mp3"
+        sf.write(full, music_like(20.0, 22050, seed=3), 22050, format="MP3")
+        cut = tmp_path / "cut.mp3"
+    else:  # pragma: no cover - a libsndfile without MPEG
+        full = tmp_path / "full.wav"
+        sf.write(full, music_like(20.0, 22050, seed=3), 22050, subtype="PCM_16")
+        cut = tmp_path / "cut.wav"
+    data = full.read_bytes()
+    cut.write_bytes(data[: len(data) // 3])
+    page = window.page
+    open_and_wait(qtbot, window, cut)
+    assert "truncated" in page.track.audio.flags
+    assert page.notice.isVisible()
+    assert "cut off" in page.notice.text()
+    open_and_wait(qtbot, window, full)  # a whole file: no notice
+    assert not page.notice.isVisible()
+
+
+def test_genre_at_the_playhead_names_its_window(qtbot, window, song):
+    page = window.page
+    analysis = open_and_wait(qtbot, window, song)
+    assert analysis.timeline.starts[0] < 0.05 and analysis.timeline.window_s == 3.0
+    detail = page.summary.now_detail.text()
+    assert "at 0:00.0" not in detail  # not "the genre at 0:00": the genre of the window 0:00-0:03
+    assert "window 0:00.0–0:03.0" in detail
+    page.seek(10.0)
+    index = page.window_index_at(10.0)
+    s = analysis.timeline.starts[index]
+    assert f"{int(s // 60)}:{s % 60:04.1f}" in page.summary.now_detail.text()
+
+
+def test_model_input_and_why_explain_the_one_selected_window(qtbot, window, song):
+    page = window.page
+    analysis = open_and_wait(qtbot, window, song)
+    _wait_spectra(qtbot, page)
+    page.seek(10.0)
+    selected = page.window_index_at(10.0)
+    assert page.selected_window == selected
+    page.mel.hovered.emit(3.0, 20.0)  # the mouse elsewhere does not change what is explained
+    page.show_model_input()
+    qtbot.waitUntil(lambda: page.input_view.current is not None, timeout=5000)
+    page.stft.hovered.emit(15.0, 20.0)
+    qtbot.wait(150)
+    assert page.input_view.current.index == selected
+    page.explain()
+    qtbot.waitUntil(lambda: page.occlusion is not None, timeout=20000)
+    assert page.occlusion_index == selected
+    start = float(analysis.timeline.starts[selected])
+    span = (start, start + analysis.timeline.window_s)
+    for view in page.views:
+        assert view.window_region.isVisible(), view.name
+        assert view.window_region.getRegion() == pytest.approx(span, abs=1e-6), view.name
+    page.seek(2.0)  # a new selection: the model input follows it
+    qtbot.waitUntil(lambda: page.input_view.current.index == page.window_index_at(2.0), timeout=5000)
+
+
+def test_waveform_readout_is_the_signal_not_the_mouse_height(qtbot, window, song):
+    page = window.page
+    open_and_wait(qtbot, window, song)
+    samples, sr = page.track.audio.samples, page.track.audio.sr
+    texts = set()
+    for y in (0.58, 0.0, -0.58):
+        page.waveform.hovered.emit(5.0, y)
+        texts.add(page.readout.text())
+    assert len(texts) == 1
+    text = texts.pop()
+    assert "+0.58" not in text or abs(samples).max() > 0.5
+    lo, hi = samples[int(4.9 * sr): int(5.1 * sr)].min(), samples[int(4.9 * sr): int(5.1 * sr)].max()
+    assert "min" in text and "max" in text
+    page.waveform.setXRange(5.0, 5.01, padding=0)  # close in: one sample's value
+    page.waveform.hovered.emit(5.005, 0.9)
+    value = samples[int(round(5.005 * sr))]
+    assert f"{value:+.3f}" in page.readout.text()
+    assert lo <= value <= hi
+
+
+def test_a_failed_open_keeps_the_previous_track(qtbot, window, song, long_song, tmp_path):
+    page = window.page
+    analysis = open_and_wait(qtbot, window, song)
+    bad = tmp_path / "bad.mp3"
+    bad.write_text("not audio\n" * 200)
+    with qtbot.waitSignal(page.error, timeout=10000) as blocker:
+        window.open_file(bad)
+    assert "bad.mp3" in blocker.args[0] and page.banner.isVisible()
+    qtbot.waitUntil(lambda: not page.busy(), timeout=10000)
+    assert page.path == song and page.track.path == song and page.analysis is analysis
+    assert song.name in window.windowTitle() and "bad.mp3" not in window.windowTitle()
+    assert song.name in page.file_label.text()
+    assert all("bad.mp3" not in p for p in window.settings.recent_files)
+    assert len(page.timeline.curves) > 0 and page.waveform.pyramid is not None
+    # Esc while decoding another file: the current one stays
+    window.open_file(long_song)
+    page.cancel_jobs()
+    qtbot.waitUntil(lambda: not page.busy(), timeout=10000)
+    assert page.path == song and page.track.path == song and page.analysis is analysis
+    assert song.name in window.windowTitle() and song.name in page.file_label.text()
+    assert all("long.wav" not in p for p in window.settings.recent_files)

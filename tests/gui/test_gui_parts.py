@@ -136,3 +136,66 @@ def test_qt_binding_does_not_drain_none(qapp):
     for _ in range(5_000):
         obj.setObjectName("x")
     assert sys.getrefcount(None) >= before - 100
+
+
+@pytest.mark.parametrize("minutes", [5, 7, 10, 15])
+def test_pyramid_gives_one_min_max_pair_per_pixel_at_any_width(minutes):
+    """Long views (issue 14): one (min, max) pair per pixel column, evenly spaced, bounding that column's
+    samples, so the waveform draws as a filled envelope (no hatching, no smooth 'sine')."""
+    sr = 4000
+    rng = np.random.default_rng(2)
+    n = sr * 60 * 20
+    y = (rng.standard_normal(n) * (0.2 + 0.15 * np.sin(np.arange(n) / sr / 40))).astype(np.float32)
+    pyramid = WaveformPyramid(y, sr)
+    pixels = 1211
+    t0 = 60.0 + 0.37
+    t1 = t0 + minutes * 60
+    x, env = pyramid.envelope(t0, t1, pixels)
+    pairs = len(x) // 2
+    assert pixels <= pairs <= pixels + 2
+    np.testing.assert_allclose(x[0::2], x[1::2])
+    step = np.diff(x[0::2])
+    assert step.max() <= (t1 - t0) / pixels * 1.05 and step.min() >= (t1 - t0) / pixels * 0.95
+    lows, highs = env[0::2], env[1::2]
+    assert (lows <= highs).all()
+    edges = np.round(np.linspace(t0 * sr, t1 * sr, pixels + 1)).astype(int)
+    for k in range(0, pixels, 97):  # each pair bounds its column's samples (to within one pyramid block)
+        i = int(np.argmin(np.abs(x[0::2] - (edges[k] + edges[k + 1]) / 2 / sr)))
+        assert lows[i] <= y[edges[k] + 64: edges[k + 1] - 64].min() + 1e-6
+        assert highs[i] >= y[edges[k] + 64: edges[k + 1] - 64].max() - 1e-6
+
+
+def test_waveform_draws_a_filled_envelope_on_a_long_file(qtbot):
+    """Rendered: every pixel column of the zoomed-out waveform is one unbroken vertical run (no hatching)."""
+    from PySide6.QtGui import QImage
+
+    from genrelab.gui.palette import WAVEFORM, rgba
+    from genrelab.gui.views.waveform_view import WaveformView
+
+    sr = 4000
+    rng = np.random.default_rng(3)
+    n = sr * 60 * 20
+    y = (rng.standard_normal(n) * 0.25).astype(np.float32)
+    view = WaveformView()
+    qtbot.addWidget(view)
+    view.resize(900, 200)
+    view.show()
+    view.set_pyramid(WaveformPyramid(y, sr))
+    colour = np.array(rgba(WAVEFORM)[:3])
+    for minutes in (5, 7, 15):
+        view.setXRange(30.0, 30.0 + 60 * minutes, padding=0)
+        qtbot.wait(20)
+        image = view.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+        w, h = image.width(), image.height()
+        data = np.frombuffer(image.constBits(), np.uint8, image.bytesPerLine() * h).reshape(h, -1)
+        rgb = data[:, : 3 * w].reshape(h, w, 3).astype(int)
+        mask = np.abs(rgb - colour).sum(axis=2) < 60
+        rect = view.view_box.sceneBoundingRect().toRect()
+        columns = range(rect.left() + 3, rect.right() - 3)
+        extents, gaps = [], 0
+        for c in columns:
+            rows = np.nonzero(mask[:, c])[0]
+            extents.append(rows.max() - rows.min() + 1 if len(rows) else 0)
+            gaps += len(rows) == 0 or rows.max() - rows.min() + 1 > len(rows) + 1
+        short = sum(e < 0.6 * np.median(extents) for e in extents)
+        assert gaps <= 0.02 * len(columns) and short <= 0.02 * len(columns), (minutes, gaps, short)

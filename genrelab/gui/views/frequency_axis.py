@@ -26,6 +26,7 @@ MEL_SETS = (tuple(range(0, 80, 5)), tuple(range(0, 80, 10)), tuple(range(0, 80, 
 NOTE_ORDER = ((0, 4), (0, 5), (0, 3), (0, 6), (0, 2), (0, 7), (0, 1), (0, 8), (0, 9), (9, 4))  # C4 first, A4 last
 NOTE_FILL = (7, 4)  # then G and E of every octave, where they fit
 MIN_TICK_PIXELS = 26
+UNITS = {"hz": "Hz", "mel": "Mel", "note": "note"}  # the axis title's unit, after the tick labels
 
 
 def slaney_mel(hz: float) -> float:
@@ -45,8 +46,17 @@ class FrequencyAxis(pg.AxisItem):
         super().__init__("left")
         self.row_hz = np.array([0.0, 1.0])
         self.mode = "hz"
-        self.setLabel(label)
+        self.title = label
         self.enableAutoSIPrefix(False)
+        self._update_title()
+
+    def set_title(self, title: str) -> None:
+        """The axis title before its unit, e.g. "STFT" gives "STFT (Hz)" / "STFT (Mel)" / "STFT (note)"."""
+        self.title = title
+        self._update_title()
+
+    def _update_title(self) -> None:
+        self.setLabel(f"{self.title} ({UNITS.get(self.mode, self.mode)})")
 
     def set_rows(self, row_hz: np.ndarray) -> None:
         self.row_hz = np.asarray(row_hz, dtype=float)
@@ -54,7 +64,9 @@ class FrequencyAxis(pg.AxisItem):
         self.update()
 
     def set_mode(self, mode: str) -> None:
+        """Tick labels in Hz ("hz"), Mel numbers ("mel") or note names ("note"); the title follows."""
         self.mode = mode
+        self._update_title()
         self.picture = None
         self.update()
 

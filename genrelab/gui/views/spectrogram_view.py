@@ -12,17 +12,24 @@ from PySide6.QtWidgets import QWidget
 
 from genrelab.gui.palette import MODEL_WINDOW
 from genrelab.gui.views.frequency_axis import FrequencyAxis
-from genrelab.gui.views.time_plot import TimePlot
+from genrelab.gui.views.time_plot import RIGHT_WIDTH, TimePlot
 
 if TYPE_CHECKING:
     from genrelab.gui.track_tasks import SpectrogramImage
 
 PYQTGRAPH_COLORMAPS = {"grey": "CET-L1"}
+DB_REFERENCE = "dB re track peak"  # what 0 dB is on the colour bars and in the readout
+TITLES = {"stft": "STFT", "mel": "Mel"}
+
+
+def colormap(name: str) -> pg.ColorMap:
+    """The pyqtgraph colormap of a name from `display_settings.COLORMAPS`."""
+    return pg.colormap.get(PYQTGRAPH_COLORMAPS.get(name, name))
 
 
 def colormap_lut(name: str) -> np.ndarray:
     """256-entry RGB lookup table of a colormap name from `display_settings.COLORMAPS`."""
-    return pg.colormap.get(PYQTGRAPH_COLORMAPS.get(name, name)).getLookupTable(nPts=256)
+    return colormap(name).getLookupTable(nPts=256)
 
 
 def occlusion_lut() -> np.ndarray:
@@ -42,9 +49,19 @@ class SpectrogramView(TimePlot):
 
     def __init__(self, kind: str, parent: QWidget | None = None) -> None:
         self.kind = kind
-        self.axis = FrequencyAxis("STFT (Hz)" if kind == "stft" else "Mel (Hz)")
+        self.axis = FrequencyAxis(TITLES.get(kind, kind))
         super().__init__(kind, parent, left_axis=self.axis)
         item = self.getPlotItem()
+        # the colour bar takes the right-hand space every view keeps, so the time axes stay aligned
+        item.getAxis("right").setWidth(0)
+        self.colour_bar = pg.ColorBarItem(values=(-80.0, 0.0), width=12, interactive=False, rounding=1,
+                                          colorMap=colormap("magma"), colorMapMenu=False)
+        self.colour_bar.getAxis("right").setLabel(DB_REFERENCE)
+        self.colour_bar.getAxis("right").setWidth(RIGHT_WIDTH - 12 - 30)
+        self.colour_bar.setFixedWidth(RIGHT_WIDTH)
+        self.colour_bar.setToolTip("Colour scale: 0 dB is the loudest point of this track's spectrogram; "
+                                   "the dB range control sets how far down the colours reach")
+        item.layout.addItem(self.colour_bar, 2, 3)
         self.overview = pg.ImageItem()
         self.detail = pg.ImageItem()
         self.overlay = pg.ImageItem()
@@ -71,10 +88,12 @@ class SpectrogramView(TimePlot):
             self.overview.clear()
             return
         self.axis.set_rows(image.row_hz)
+        self.set_db_range(image.db_range)
         self.overview.setImage(image.pixels, autoLevels=False, levels=(0, 255))
         self.overview.setRect(QRectF(image.x0, 0.0, image.dx * image.db.shape[1], image.db.shape[0]))
-        self.getPlotItem().setYRange(0, image.db.shape[0], padding=0)
-        self.getPlotItem().setLimits(yMin=0, yMax=image.db.shape[0])
+        rows = image.db.shape[0]  # the new limits first: the old ones would clip the new range
+        self.getPlotItem().setLimits(yMin=0, yMax=rows, minYRange=min(rows, 4), maxYRange=rows)
+        self.getPlotItem().setYRange(0, rows, padding=0)
 
     def set_detail(self, image: SpectrogramImage | None) -> None:
         """Show a finer image of the visible stretch over the overview (None removes it)."""
@@ -98,20 +117,33 @@ class SpectrogramView(TimePlot):
         lut = colormap_lut(name)
         self.overview.setLookupTable(lut)
         self.detail.setLookupTable(lut)
+        self.colour_bar.setColorMap(colormap(name))
 
-    def set_frequency_axis(self, mode: str) -> None:
+    def set_db_range(self, db_range: float) -> None:
+        """The colour bar's scale: ``-db_range`` dB (darkest) to 0 dB, the track's peak (brightest)."""
+        self.colour_bar.setLevels(low=-float(db_range), high=0.0)
+
+    @staticmethod
+    def reference_text() -> str:
+        """What 0 dB is, for the readout: the same reference as the colour bar."""
+        return DB_REFERENCE.removeprefix("dB ")
+
+    def set_frequency_axis(self, mode: str, log: bool = False) -> None:
+        """Tick labels (and axis title) in ``mode`` ("hz", "mel", "note"); ``log``: the rows are log-spaced."""
+        self.axis.set_title(f"{TITLES.get(self.kind, self.kind)}{', log' if log else ''}")
         self.axis.set_mode(mode)
 
     # ---- cursor readout ---------------------------------------------------------------------------------
     def value_at(self, t: float, y: float) -> tuple[float, float] | None:
-        """(frequency Hz, level dB) at time ``t`` and height ``y``, from the finest image covering ``t``."""
+        """(frequency Hz, level in dB re the track's peak) at time ``t`` and height ``y``, from the finest image
+        covering ``t`` (the colour bar's reference: 0 dB is the loudest point of the overview)."""
         for image in (self.detail_image, self.image):
             if image is None or not image.x0 <= t < image.x1:
                 continue
             col = int((t - image.x0) / image.dx)
             row = int(np.floor(y))
             if 0 <= row < image.db.shape[0] and 0 <= col < image.db.shape[1]:
-                return self.axis.hz_at(y), float(image.db[row, col])
+                return self.axis.hz_at(y), float(image.db[row, col]) - image.peak_db
         return None
 
     # ---- model window and occlusion overlay ---------------------------------------------------------------

@@ -10,6 +10,7 @@ from genrelab.gui.notes import format_time
 from genrelab.gui.palette import MODEL_WINDOW, PLAYHEAD
 
 LEFT_AXIS_WIDTH = 78  # every plot's left axis is this wide, so their time axes line up
+RIGHT_WIDTH = 96  # and every plot keeps this much on its right (the spectrograms' colour bars sit there)
 
 
 class TimeAxis(pg.AxisItem):
@@ -46,9 +47,13 @@ class TimePlot(pg.PlotWidget):
         item.hideButtons()
         item.setMenuEnabled(False)
         item.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
-        item.getAxis("bottom").setStyle(showValues=show_time)
-        if not show_time:
-            item.getAxis("bottom").setHeight(4)
+        item.showAxis("right")
+        right = item.getAxis("right")
+        right.setStyle(showValues=False, tickLength=0)
+        right.setPen(pg.mkPen(None))
+        right.setWidth(RIGHT_WIDTH)
+        self.show_time = show_time
+        self.set_time_axis(show_time)
         self.setMinimumHeight(70)
         self.playhead = pg.InfiniteLine(0.0, angle=90, movable=False, pen=pg.mkPen(PLAYHEAD, width=2))
         self.playhead.setZValue(100)
@@ -57,6 +62,20 @@ class TimePlot(pg.PlotWidget):
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self._inside = False
+
+    def set_time_axis(self, visible: bool) -> None:
+        """Show the time axis with its values and title (the timeline always; every view in an export)."""
+        bottom = self.getPlotItem().getAxis("bottom")
+        bottom.setStyle(showValues=visible)
+        if visible:
+            bottom.setLabel("time (m:ss)")
+        bottom.showLabel(visible)
+        bottom.setHeight(None if visible else 4)
+
+    def export_mode(self, on: bool) -> None:
+        """Add (``on``) or remove what an image of this view alone needs to be read: the time axis. Views
+        add their own (a genre legend, a title)."""
+        self.set_time_axis(on or self.show_time)
 
     @property
     def view_box(self) -> pg.ViewBox:

@@ -28,6 +28,7 @@ class TimelineView(TimePlot):
         self.labels: list[str] = []
         self.colours: dict[str, str] = {}
         self.curves: list[pg.PlotDataItem] = []
+        self._legend: pg.LegendItem | None = None
         self.hover_line = pg.InfiniteLine(0.0, angle=90, movable=False, pen=pg.mkPen(FOREGROUND, width=1,
                                                                                      style=pg.QtCore.Qt.DashLine))
         self.hover_line.hide()
@@ -84,6 +85,22 @@ class TimelineView(TimePlot):
             curve.setZValue(-k)
             item.addItem(curve)
             self.curves.append(curve)
+
+    def export_mode(self, on: bool) -> None:
+        """For an image of the timeline alone: the time axis and a legend of the genres' colours."""
+        super().export_mode(on)
+        item = self.getPlotItem()
+        if on and self.curves and self._legend is None:
+            self._legend = pg.LegendItem(offset=(-4, 4), colCount=min(5, len(self.curves)),
+                                         brush=pg.mkBrush(20, 22, 26, 200), labelTextColor=FOREGROUND)
+            self._legend.setParentItem(item.getViewBox())
+            for curve in self.curves:
+                self._legend.addItem(curve, curve.name())
+        elif not on and self._legend is not None:
+            scene = self._legend.scene()
+            if scene is not None:
+                scene.removeItem(self._legend)
+            self._legend = None
 
     def plotted_probabilities(self) -> tuple[np.ndarray, np.ndarray]:
         """(times, probs) read back from the drawn curves (stacked tops differenced): what is on screen."""

@@ -28,6 +28,7 @@ class WaveformView(TimePlot):
         self.loop_region.hide()
         item.addItem(self.loop_region, ignoreBounds=True)
         self.pyramid: WaveformPyramid | None = None
+        self.window_region = self.add_window_region()
         self.view_box.sigXRangeChanged.connect(self.redraw)
         self.view_box.sigResized.connect(self.redraw)
 
@@ -50,6 +51,19 @@ class WaveformView(TimePlot):
         pixels = max(200, int(self.view_box.width()))
         x, y = self.pyramid.envelope(t0, t1, pixels)
         self.curve.setData(x, y)
+
+    def value_at(self, t: float) -> tuple[float, float] | None:
+        """The signal at time ``t``: (min, max) of the samples one screen pixel covers there; min == max (the
+        nearest sample) when zoomed in to less than a sample per pixel. None outside the track."""
+        if self.pyramid is None or not 0.0 <= t <= self.pyramid.duration_s:
+            return None
+        t0, t1 = self.view_box.viewRange()[0]
+        half = 0.5 * (t1 - t0) / max(1, int(self.view_box.width()))
+        if half * self.pyramid.sr < 1.0:
+            i = min(len(self.pyramid.samples) - 1, int(round(t * self.pyramid.sr)))
+            value = float(self.pyramid.samples[i])
+            return value, value
+        return self.pyramid.extrema(t - half, t + half)
 
     def set_loop_visible(self, visible: bool, start_s: float = 0.0, end_s: float = 0.0) -> None:
         if visible and end_s > start_s:
