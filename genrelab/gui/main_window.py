@@ -62,6 +62,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.page.status.connect(lambda text: self.statusBar().showMessage(text, 15000))
         self.page.error.connect(self._on_error)
+        self.page.opened.connect(self._on_opened)
         self.runner.changed.connect(self._update_job_bar)
         self.last_error = ""
         self.runner.submit("warm-up", _warm_up, group="warmup", visible=False, priority=-1)
@@ -79,6 +80,8 @@ class MainWindow(QMainWindow):
                 if exc.name and info.module.startswith(exc.name):
                     continue
                 raise
+            if not callable(getattr(module, "create_page", None)):  # a page folder not written yet
+                continue
             page = module.create_page(self)
             self.pages[info.key] = page
             index = self.tabs.addTab(page, info.title)
@@ -258,14 +261,15 @@ class MainWindow(QMainWindow):
         self.open_file(path)
 
     def open_file(self, path: Path | str) -> None:
-        """Open ``path`` on the Analyse page and remember it in the recent files."""
-        path = Path(path)
-        if path.exists():
-            self.settings.add_recent(path)
-            self._fill_recent()
-        self.setWindowTitle(f"{path.name} — GenreLab")
+        """Open ``path`` on the Analyse page; once it is open (see `_on_opened`) it joins the recent files."""
         self.show_page("analyse")
-        self.page.open_file(path)
+        self.page.open_file(Path(path))
+
+    def _on_opened(self, path: Path) -> None:
+        """A track opened: the title names it and it joins Open Recent (a failed open does neither)."""
+        self.settings.add_recent(path)
+        self._fill_recent()
+        self.setWindowTitle(f"{path.name} — GenreLab")
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
