@@ -263,6 +263,8 @@ class _Log:
 # ---- steps ------------------------------------------------------------------------------------------------
 def _check_pretrained(train: TrainConfig, spec: FeatureSpec, n_classes: int, say) -> tuple[TrainConfig, str]:
     """Try ImageNet weights when asked; on failure say why and train from scratch."""
+    if train.architecture == "musicnn_transfer":
+        return replace(train, pretrained=None), musicnn_initialisation(train, spec)
     if train.pretrained in (None, "none"):
         return replace(train, pretrained=None), SCRATCH
     from genrelab.model.nets import build
@@ -275,6 +277,19 @@ def _check_pretrained(train: TrainConfig, spec: FeatureSpec, n_classes: int, say
             "training from scratch")
         return replace(train, pretrained=None), SCRATCH
     return train, "ResNet18 trunk initialised from torchvision's ImageNet weights (IMAGENET1K_V1)"
+
+
+def musicnn_initialisation(train: TrainConfig, spec: FeatureSpec) -> str:
+    """The card's words for a musicnn transfer model: what it stands on, its licence, what was trained."""
+    from training.musicnn_transfer import load_offsets
+
+    data = {"msd": "the Million Song Dataset (MSD_musicnn)", "mtt": "MagnaTagATune (MTT_musicnn)"}[train.backbone]
+    _, calibration = load_offsets(spec)
+    trained = ("backbone frozen, only the head trained" if train.finetune == "none"
+               else f"backbone layers from {train.finetune} up fine-tuned, with the head")
+    return (f"musicnn pretrained on {data} (weights from the musicnn package by Jordi Pons / MTG-UPF, ISC "
+            f"licence), {trained}; adapter from this model's Mel window to musicnn's 96-band input inside the "
+            f"graph, its level calibrated on {calibration}")
 
 
 def _parity_inputs(clips: list[Clip], spec: FeatureSpec) -> np.ndarray:
@@ -368,7 +383,9 @@ def _card(config: PipelineConfig, spec: FeatureSpec, train: TrainConfig, dataset
     return ModelCard(
         name=name, labels=list(dataset.labels), spec=spec,
         arch_params={"architecture": train.architecture, "input_shape": list(spec.model_input_shape),
-                     "n_classes": len(dataset.labels), "base_width": train.base_width, "hidden": train.hidden},
+                     "n_classes": len(dataset.labels), "base_width": train.base_width, "hidden": train.hidden,
+                     **({"spec": spec.to_dict(), "backbone": train.backbone, "finetune": train.finetune}
+                        if train.architecture == "musicnn_transfer" else {})},
         metrics={part: ev.card_metrics() for part, ev in evaluations.items()},
         data=data,
         split=f"{split.description}; clips: " + ", ".join(f"{k} {v}" for k, v in sizes.items() if v),
@@ -401,6 +418,8 @@ def _train_one(config: PipelineConfig, spec: FeatureSpec, train: TrainConfig, in
             evaluations[part] = ev
             say(f"{part}: window accuracy {ev.window.accuracy:.3f} F1 {ev.window.f1:.3f} | track accuracy "
                 f"{ev.track.accuracy:.3f} F1 {ev.track.f1:.3f} ({ev.n_clips} clips, {ev.n_windows} windows)")
+    if getattr(net, "embed_cache", None) is not None:
+        net.embed_cache = None  # a training-time shortcut; the exported graph computes everything
     date = datetime.now(timezone.utc).isoformat(timespec="seconds")
     card = _card(config, spec, train, dataset, split, sizes, fitted, evaluations, initialisation, date)
     model_path = export_onnx(net, card, folder / "model.onnx")

@@ -26,6 +26,7 @@ PAPER_RESULTS: dict[str, dict[str, Any]] = {
 }
 PAPER_LEAKY_RESNET_BIGRU_MEL = 0.90
 ARCH_NAMES = {"cnn": "CNN", "bigru": "Bi-GRU", "resnet18": "ResNet18", "resnet_bigru": "ResNet-BiGRU",
+              "musicnn_transfer": "musicnn transfer",
               "knn10": "KNN (n=10)", "knn15": "KNN (n=15)", "knn20": "KNN (n=20)", "svm": "SVM"}
 
 

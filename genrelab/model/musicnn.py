@@ -125,7 +125,7 @@ class Musicnn(nn.Module):
         return {"frontend": [self.bn_input, self.timbral74, self.timbral77, self.temporal128, self.temporal64,
                              self.temporal32],
                 "midend1": [self.mid1], "midend2": [self.mid2], "midend3": [self.mid3],
-                "backend": [self.bn_pool, self.dense, self.bn_dense]}
+                "backend": [m for m in (self.bn_pool, self.dense, self.bn_dense) if m is not None]}
 
 
 # ---- weights from the TensorFlow checkpoint ------------------------------------------------------------------
@@ -231,6 +231,13 @@ class Adapter(nn.Module):
         return torch.log10(1.0 + 10000.0 * power).transpose(1, 2)  # (B, 187, 96)
 
 
+def window_key(window: np.ndarray) -> bytes:
+    """A short key for one model input window (for :attr:`MusicnnTransfer.embed_cache`)."""
+    import hashlib
+
+    return hashlib.sha1(np.ascontiguousarray(window, np.float32).tobytes()).digest()
+
+
 class MusicnnTransfer(nn.Module):
     """Adapter -> musicnn backbone (pretrained) -> pooled features -> a small head for the genres.
 
@@ -248,9 +255,13 @@ class MusicnnTransfer(nn.Module):
             raise ValueError(f"--finetune must be none or one of {', '.join(LAYERS)} (got {finetune!r})")
         self.adapter = Adapter(spec_dict)
         self.backbone = Musicnn()
+        # the tagger's own top (Dense 200 -> 50 tags) is not used: the head stands on the pooled features
+        self.backbone.dense = self.backbone.bn_dense = self.backbone.tags = None
         self.backbone_name = backbone
         self.finetune = finetune
         width = 2 * self.backbone.channels
+        #: training only: window input bytes -> features already computed (never set when exporting)
+        self.embed_cache: dict[bytes, torch.Tensor] | None = None
         self.head = nn.Sequential(nn.Dropout(0.5), nn.Linear(width, hidden), nn.ReLU(), nn.Dropout(0.5),
                                   nn.Linear(hidden, n_classes))
 
@@ -274,6 +285,10 @@ class MusicnnTransfer(nn.Module):
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """(B, 1506): the backbone's pooled features (max and mean over time, interleaved) after its BatchNorm."""
+        if self.embed_cache is not None and not self.training:
+            keys = [window_key(row) for row in x.detach().cpu().numpy()]
+            if all(k in self.embed_cache for k in keys):
+                return torch.stack([self.embed_cache[k] for k in keys])
         max_pool, mean_pool = self.backbone.pool(self.backbone.feature_map(self.adapter(x)))
         return self.backbone.bn_pool(torch.stack([max_pool, mean_pool], dim=2).flatten(1))
 

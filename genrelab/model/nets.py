@@ -11,7 +11,7 @@ from typing import Any
 import torch
 from torch import nn
 
-ARCHITECTURES = ("cnn", "bigru", "resnet18", "resnet_bigru")
+ARCHITECTURES = ("cnn", "bigru", "resnet18", "resnet_bigru", "musicnn_transfer")
 
 
 class BasicBlock(nn.Module):
@@ -215,13 +215,24 @@ def build(
     base_width: int = 64,
     hidden: int = 256,
     pretrained: str | None = None,
+    spec: dict[str, Any] | None = None,
+    backbone: str = "msd",
+    finetune: str = "none",
 ) -> nn.Module:
     """Build a net by name for inputs of ``input_shape`` = (channels, height, width); returns logits.
 
     ``base_width`` scales the ResNet (64 = ResNet18) and the CNN (half of it); ``pretrained="imagenet"`` loads
     torchvision's ImageNet weights into the ResNet trunk (ResNet archs only; needs internet once).
+    ``musicnn_transfer`` (:mod:`genrelab.model.musicnn`) needs the feature ``spec`` (a dict) for its adapter;
+    it is built with random weights here (training loads the pretrained backbone, the engine the file's).
     """
     c, h, _ = input_shape
+    if architecture == "musicnn_transfer":
+        from genrelab.model.musicnn import MusicnnTransfer
+
+        if spec is None:
+            raise ValueError("musicnn_transfer needs the feature spec")
+        return MusicnnTransfer(spec, n_classes, hidden=hidden, backbone=backbone, finetune=finetune)
     if architecture == "resnet_bigru":
         net: nn.Module = ResNetBiGRU(c, h, n_classes, base_width, hidden)
         trunk = net.resnet.trunk
@@ -244,13 +255,17 @@ def build(
 
 
 def build_from_params(params: dict[str, Any]) -> nn.Module:
-    """Rebuild a net from a card's ``arch_params`` (architecture, input_shape, n_classes, base_width, hidden)."""
+    """Rebuild a net from a card's ``arch_params`` (architecture, input_shape, n_classes, base_width, hidden;
+    spec, backbone, finetune for musicnn_transfer)."""
     return build(
         params["architecture"],
         tuple(params["input_shape"]),
         int(params["n_classes"]),
         base_width=int(params.get("base_width", 64)),
         hidden=int(params.get("hidden", 256)),
+        spec=params.get("spec"),
+        backbone=str(params.get("backbone", "msd")),
+        finetune=str(params.get("finetune", "none")),
     )
 
 

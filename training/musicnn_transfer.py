@@ -1,0 +1,297 @@
+"""Transfer learning on musicnn: the adapter's calibration, the backbone's cached features, a fast frozen fit.
+
+``python -m training.musicnn_transfer calibrate AUDIO_LIST`` fits the adapter's level and per-band offset
+(:class:`genrelab.model.musicnn.Adapter`) on real audio: for every 3-s window it compares musicnn's own input
+(computed from the audio at 16 kHz, n_fft 512, hop 256, 96 bands) with what the adapter makes of the app's
+features of the same audio (128 bands, per-window scaled), and keeps the median dB difference of each band.
+The result is ``resources/pretrained/musicnn_adapter.json`` (fit on train-list clips only).
+
+With a frozen backbone, training a head needs the backbone's output only once per window: :func:`fit_frozen`
+computes the pooled features of fixed windows of every clip once (cached on disk, resumable), then trains the
+head on them in seconds per epoch; the exported net is the whole thing (adapter + backbone + head).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from genrelab.dsp import FeatureSpec
+from genrelab.model.musicnn import MUSICNN_HOP, MUSICNN_N_FFT, MUSICNN_N_MELS, MUSICNN_SR
+
+ADAPTER_FILE = "musicnn_adapter.json"
+
+
+def adapter_path() -> Path:
+    from training.musicnn_convert import pretrained_dir
+
+    return pretrained_dir() / ADAPTER_FILE
+
+
+def _adapter_key(spec: FeatureSpec) -> str:
+    return f"sr{spec.sr}_nfft{spec.n_fft}_mels{spec.n_mels}_fmin{spec.fmin:g}_fmax{spec.fmax}"
+
+
+def load_offsets(spec: FeatureSpec) -> tuple[np.ndarray, str]:
+    """(offset_db (96,), where it came from) for ``spec``'s Mel bands; a flat default when not calibrated."""
+    path = adapter_path()
+    if path.exists():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        entry = data.get(_adapter_key(spec))
+        if entry:
+            return np.asarray(entry["offset_db"], np.float32), entry["source"]
+    return np.full(MUSICNN_N_MELS, -10.0, np.float32), "not calibrated for these Mel bands: flat -10 dB"
+
+
+def musicnn_db(samples_16k: np.ndarray) -> np.ndarray:
+    """10 log10 of musicnn's Mel power (96, frames) for 16-kHz audio (librosa's melspectrogram, slaney)."""
+    from genrelab.dsp import track_features
+
+    spec = FeatureSpec(sr=MUSICNN_SR, n_fft=MUSICNN_N_FFT, hop_length=MUSICNN_HOP, win_length=MUSICNN_N_FFT,
+                       n_mels=MUSICNN_N_MELS)
+    return track_features(samples_16k, spec).db
+
+
+def calibrate(paths: list[Path], spec: FeatureSpec, hop_s: float = 1.5) -> np.ndarray:
+    """Per-band offset (96,) dB: median over windows and frames of musicnn's dB minus the adapter's un-offset dB."""
+    import torch
+
+    from genrelab.audio import load
+    from genrelab.dsp import cut, model_inputs, track_features, window_starts
+    from genrelab.model.musicnn import Adapter
+
+    adapter = Adapter(spec.to_dict()).eval()
+    diffs = []
+    for path in paths:
+        ours = track_features(load(path, sr=spec.sr).samples, spec)
+        theirs = musicnn_db(load(path, sr=MUSICNN_SR).samples)
+        starts = window_starts(ours.n_columns, spec, hop_s)
+        with torch.inference_mode():
+            x = adapter(torch.from_numpy(model_inputs(cut(ours.db, starts, spec), spec))).numpy()
+        # adapter output with offset 0: log10(1 + 1e4 * 10^(db/10)) -> back to its dB
+        adapted_db = 10 * np.log10(np.maximum((10.0 ** x - 1) / 1e4, 1e-10))  # (B, 187, 96)
+        for b, s in enumerate(starts):
+            t0 = ours.frames[s] * spec.hop_length / spec.sr
+            f0 = int(round(t0 * MUSICNN_SR / MUSICNN_HOP))
+            ref = theirs[:, f0:f0 + 187].T
+            if ref.shape[0] < 187:
+                continue
+            mine = adapted_db[b]
+            keep = mine > -60  # away from the per-window floor
+            d = np.where(keep, ref - mine, np.nan)
+            diffs.append(d)
+    stacked = np.concatenate(diffs)
+    return np.nanmedian(stacked, axis=0).astype(np.float32)
+
+
+def write_calibration(paths: list[Path], spec: FeatureSpec, source: str) -> Path:
+    offsets = calibrate(paths, spec)
+    path = adapter_path()
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    data[_adapter_key(spec)] = {"offset_db": [round(float(v), 4) for v in offsets], "source": source}
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+# ---- the frozen fit -------------------------------------------------------------------------------------------
+def build_transfer(spec: FeatureSpec, n_classes: int, *, backbone: str = "msd", finetune: str = "none",
+                   hidden: int = 256):
+    """A :class:`MusicnnTransfer` with pretrained backbone weights and the calibrated adapter."""
+    import torch
+
+    from genrelab.model.musicnn import MusicnnTransfer
+    from training.musicnn_convert import load_backbone
+
+    net = MusicnnTransfer(spec.to_dict(), n_classes, hidden=hidden, backbone=backbone, finetune=finetune)
+    own = net.backbone.state_dict()
+    net.backbone.load_state_dict({k: v for k, v in load_backbone(backbone).state_dict().items() if k in own})
+    offsets, _ = load_offsets(spec)
+    net.adapter.offset_db.copy_(torch.from_numpy(offsets))
+    net.freeze()
+    return net
+
+
+def _index_key(clips, index, spec: FeatureSpec, backbone: str) -> str:
+    h = hashlib.sha1()
+    h.update(json.dumps([spec.to_dict(), backbone]).encode())
+    for c, s in index:
+        h.update(f"{clips[c].clip_id}:{s};".encode())
+        h.update(hashlib.sha1(clips[c].db.tobytes()).digest() if s == index[0][1] and c == index[0][0] else b"")
+    offsets, _ = load_offsets(spec)
+    h.update(offsets.tobytes())
+    return h.hexdigest()[:16]
+
+
+def cached_embeddings(net, clips, index, spec: FeatureSpec, cache: Path, *, batch: int = 32,
+                      log: Callable[[str], None] | None = None, cancel=None) -> np.ndarray:
+    """The backbone's pooled features (N, 1506) of windows ``index``, computed once and kept in ``cache``.
+
+    Computed in chunks saved as they finish, so a cancelled run resumes where it stopped.
+    """
+    import torch
+
+    from genrelab.errors import Cancelled
+    from training.clips import batch_inputs
+
+    say = log or (lambda _s: None)
+    cache.mkdir(parents=True, exist_ok=True)
+    key = _index_key(clips, index, spec, net.backbone_name)
+    final = cache / f"emb-{key}.npy"
+    if final.exists():
+        return np.load(final)
+    chunk = 256
+    parts = []
+    t0 = time.perf_counter()
+    net.eval()
+    for k, i0 in enumerate(range(0, len(index), chunk)):
+        part_path = cache / f"emb-{key}.part{k:04d}.npy"
+        if part_path.exists():
+            parts.append(np.load(part_path))
+            continue
+        out = []
+        with torch.inference_mode():
+            for i in range(i0, min(i0 + chunk, len(index)), batch):
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled("cancelled while computing musicnn features; run again to resume")
+                x = torch.from_numpy(batch_inputs(clips, index[i:min(i + batch, i0 + chunk)], spec))
+                out.append(net.embed(x).numpy())
+        arr = np.concatenate(out).astype(np.float32)
+        np.save(part_path, arr)
+        parts.append(arr)
+        done = min(i0 + chunk, len(index))
+        say(f"musicnn features: {done}/{len(index)} windows ({done / (time.perf_counter() - t0):.1f} windows/s)")
+    emb = np.concatenate(parts)
+    np.save(final, emb)
+    for p in cache.glob(f"emb-{key}.part*.npy"):
+        p.unlink()
+    return emb
+
+
+def fit_frozen(train, valid, spec: FeatureSpec, labels: list[str], config, workdir: Path, *, on_epoch=None,
+               cancel=None, log=None):
+    """Train the head of a frozen-backbone musicnn transfer net on cached backbone features.
+
+    Train windows: every ``config.windows_per_clip`` evenly spaced windows... in practice all non-overlapping
+    3-s windows of each clip (plus their half-window shifts with the ``shift`` augmentation); valid windows at
+    ``config.eval_hop_s``. Mixup (``mixup``) and feature dropout act on the cached features.
+    """
+    import torch
+    from torch import nn
+
+    from training.clips import all_windows
+    from training.trainer import EpochStats, FitResult, track_accuracy
+
+    say = log or (lambda _s: None)
+    torch.set_num_threads(config.threads or os.cpu_count() or 1)
+    torch.manual_seed(config.seed)
+    backbone, finetune = config.backbone, config.finetune
+    net = build_transfer(spec, len(labels), backbone=backbone, finetune=finetune, hidden=config.hidden)
+    cache = Path(os.environ.get("GENRELAB_MUSICNN_CACHE", Path(workdir) / "musicnn-cache"))
+    label_ix = {name: i for i, name in enumerate(labels)}
+    t_start, c_start = time.perf_counter(), time.process_time()
+    hop_train = spec.window_s / 2 if "shift" in config.augment else spec.window_s
+    tr_index = all_windows(train, spec, hop_train)
+    va_index = all_windows(valid, spec, config.eval_hop_s)
+    say(f"musicnn ({backbone}) frozen: features of {len(tr_index)} train and {len(va_index)} valid windows "
+        f"(cache {cache})")
+    x_tr = cached_embeddings(net, train, tr_index, spec, cache, log=say, cancel=cancel)
+    x_va = cached_embeddings(net, valid, va_index, spec, cache, log=say, cancel=cancel)
+    y_tr = np.array([label_ix[train[c].label] for c, _ in tr_index], np.int64)
+    y_valid = np.array([label_ix[c.label] for c in valid], np.int64)
+    va_clip = np.array([c for c, _ in va_index], np.int64)
+
+    head = net.head
+    opt = torch.optim.AdamW(head.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
+    xt, yt, xv = torch.from_numpy(x_tr), torch.from_numpy(y_tr), torch.from_numpy(x_va)
+    history, best, best_state, best_epoch, bad = [], None, None, 0, 0
+    stopped = "max_epochs"
+    for epoch in range(1, config.epochs + 1):
+        t0 = time.perf_counter()
+        rng = np.random.default_rng([config.seed, epoch])
+        torch.manual_seed(config.seed * 100_003 + epoch)
+        head.train()
+        order = torch.from_numpy(rng.permutation(len(xt)))
+        loss_sum, correct = 0.0, 0
+        for i in range(0, len(order), config.batch_size):
+            sel = order[i:i + config.batch_size]
+            xb, yb = xt[sel], yt[sel]
+            if "mixup" in config.augment:
+                lam = float(rng.beta(0.4, 0.4))
+                perm = torch.from_numpy(rng.permutation(len(sel)))
+                logits = head(lam * xb + (1 - lam) * xb[perm])
+                loss = lam * loss_fn(logits, yb) + (1 - lam) * loss_fn(logits, yb[perm])
+            else:
+                logits = head(xb)
+                loss = loss_fn(logits, yb)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            loss_sum += loss.item() * len(sel)
+            correct += int((logits.argmax(1) == yb).sum())
+        head.eval()
+        with torch.inference_mode():
+            probs = torch.softmax(head(xv), dim=1).numpy()
+        y_win = y_valid[va_clip]
+        v_loss = float(-np.log(np.maximum(probs[np.arange(len(y_win)), y_win], 1e-9)).mean())
+        v_acc = float((probs.argmax(1) == y_win).mean())
+        v_track = track_accuracy(probs, va_clip, y_valid)
+        dt = time.perf_counter() - t0
+        stats = EpochStats(epoch, loss_sum / len(xt), correct / len(xt), v_loss, v_acc, v_track, dt, len(xt) / dt,
+                           opt.param_groups[0]["lr"])
+        history.append(stats)
+        score = {"valid_acc": v_acc, "valid_loss": -v_loss, "valid_track_acc": v_track + 1e-3 * v_acc}[config.monitor]
+        if best is None or score > best:
+            best, best_epoch, bad, best_state = score, epoch, 0, copy.deepcopy(head.state_dict())
+        else:
+            bad += 1
+        say(f"epoch {epoch:3d}  loss {stats.train_loss:.3f} acc {stats.train_acc:.3f} | valid loss {v_loss:.3f} "
+            f"acc {v_acc:.3f} track {v_track:.3f}{'  *' if best_epoch == epoch else ''}")
+        if on_epoch:
+            on_epoch(stats)
+        if bad >= config.patience:
+            stopped = "early_stop"
+            break
+    head.load_state_dict(best_state)
+    net.eval()
+    # the final evaluation on valid sees the same windows: let it reuse their features (cleared before export)
+    from genrelab.model.musicnn import window_key
+    from training.clips import batch_inputs
+
+    net.embed_cache = {}
+    for i in range(0, len(va_index), 256):
+        for row, e in zip(batch_inputs(valid, va_index[i:i + 256], spec), x_va[i:i + 256], strict=True):
+            net.embed_cache[window_key(row)] = torch.from_numpy(e)
+    return FitResult(net, history, best_epoch, stopped, time.perf_counter() - t_start,
+                     time.process_time() - c_start, config)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    from genrelab.dsp import GTZAN_IMAGE_STRIDE
+
+    p = argparse.ArgumentParser(prog="python -m training.musicnn_transfer")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("calibrate", help="fit the adapter's per-band offsets on audio files")
+    c.add_argument("audio", nargs="+", type=Path)
+    c.add_argument("--source", default="", help="words for the card: which clips")
+    args = p.parse_args(argv)
+    if args.cmd == "calibrate":
+        spec = FeatureSpec(frame_stride=GTZAN_IMAGE_STRIDE)
+        path = write_calibration(args.audio, spec, args.source or f"{len(args.audio)} audio clips")
+        offsets, _ = load_offsets(spec)
+        print(f"wrote {path}: offsets {offsets.min():.1f}..{offsets.max():.1f} dB (median {np.median(offsets):.1f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
