@@ -20,6 +20,8 @@ from genrelab.cli import command
 from genrelab.errors import Cancelled, GenreLabError
 
 ARCHS = ("cnn", "bigru", "resnet18", "resnet_bigru")
+#: --arch also takes these (single runs only, not the paper grid); dashes or underscores
+EXTRA_ARCHS = ("musicnn_transfer",)
 
 
 # ---- shared options --------------------------------------------------------------------------------------
@@ -37,7 +39,15 @@ def _add_train_options(p: argparse.ArgumentParser, *, grid: bool = False) -> Non
     _add_data_options(p)
     p.add_argument("--split", default="paper", help="paper | filtered | lists:DIR | kfold:K[:I] (default paper)")
     if not grid:
-        p.add_argument("--arch", choices=ARCHS, default="resnet_bigru", help="architecture (default resnet_bigru)")
+        p.add_argument("--arch", type=lambda s: s.replace("-", "_"), choices=ARCHS + EXTRA_ARCHS,
+                       default="resnet_bigru", help="architecture (default resnet_bigru; musicnn-transfer: a head "
+                       "on the pretrained musicnn network)")
+        p.add_argument("--backbone", choices=("msd", "mtt"), default="msd",
+                       help="musicnn-transfer: musicnn pretrained on the Million Song Dataset (msd) or "
+                            "MagnaTagATune (mtt) (default msd)")
+        p.add_argument("--finetune", choices=("none", "frontend", "midend1", "midend2", "midend3", "backend"),
+                       default="none", help="musicnn-transfer: train this backbone layer and those above it "
+                       "(default none: frozen backbone, its features computed once)")
         p.add_argument("--input", choices=("mel", "stft"), default="mel", help="spectrogram kind (default mel)")
     p.add_argument("--image", choices=("native", "paper"), default="native",
                    help="native bands x columns input, or the paper's 224x224 RGB image (default native)")
@@ -91,7 +101,9 @@ def _pipeline_config(args: argparse.Namespace, arch: str, kind: str, out: Path):
         raise GenreLabError("--eval-hop must be positive, --epochs and --windows-per-clip at least 1, "
                             "--batch-size at least 2")
     try:
+        extra = {"backbone": args.backbone, "finetune": args.finetune} if hasattr(args, "backbone") else {}
         train = TrainConfig(architecture=arch, base_width=args.width, hidden=args.hidden, pretrained=args.pretrained,
+                            **extra,
                             epochs=args.epochs, patience=args.patience, batch_size=args.batch_size, lr=args.lr,
                             weight_decay=args.weight_decay, windows_per_clip=args.windows_per_clip,
                             fixed_windows=args.fixed_windows, eval_hop_s=args.eval_hop, augment=augment,
