@@ -12,7 +12,10 @@ from __future__ import annotations
 import os
 import stat
 import struct
+import sys
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -80,7 +83,8 @@ def probe(path: str | os.PathLike[str]) -> AudioInfo:
     """Read duration, sample rate, channel count and format from a file's header (no full decode)."""
     path = _checked_path(path)
     try:
-        info = sf.info(str(path))
+        with _quiet_c_stderr(_mpeg_suffix(path)):
+            info = sf.info(str(path))
         if info.samplerate > 0 and info.channels > 0:
             return AudioInfo(path, info.frames / info.samplerate, info.samplerate, info.channels, info.format)
     except (sf.LibsndfileError, RuntimeError, OSError, ValueError):
@@ -299,7 +303,8 @@ class _SoundfileReader:
         if path.suffix.lower() not in _SOUNDFILE_EXTENSIONS and path.suffix.lower() in _PYAV_EXTENSIONS:
             raise _NotForSoundfile("not a libsndfile format")
         try:
-            self._file = sf.SoundFile(str(path))
+            with _quiet_c_stderr(_mpeg_suffix(path)):
+                self._file = sf.SoundFile(str(path))
         except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
             raise _NotForSoundfile(_one_line(exc)) from None
         except OSError as exc:
@@ -307,6 +312,7 @@ class _SoundfileReader:
         self.sr, self.channels = self._file.samplerate, self._file.channels
         # mpg123 estimates the length of an MP3 without a Xing header; other formats state it exactly
         self.exact_length = self._file.format != "MP3"
+        self._quiet = self._file.format == "MP3" or _mpeg_suffix(path)
         self.expected_frames = max(self._file.frames, 0)
         wav_frames = _wav_promised_frames(path) if self._file.format in ("WAV", "WAVEX") else None
         self.promised_frames: int | None = wav_frames if wav_frames is not None else self.expected_frames
@@ -319,7 +325,8 @@ class _SoundfileReader:
         buffer = np.empty((_block_frames(self.sr, self.channels), self.channels), dtype=np.float32)
         while True:
             try:
-                block = self._file.read(len(buffer), dtype="float32", always_2d=True, out=buffer)
+                with _quiet_c_stderr(self._quiet):
+                    block = self._file.read(len(buffer), dtype="float32", always_2d=True, out=buffer)
             except (sf.LibsndfileError, RuntimeError, OSError, ValueError) as exc:
                 self.failure = _one_line(exc)
                 return
@@ -397,6 +404,52 @@ class _PyAVReader:
 
 
 # --------------------------------------------------------------------------------------------- helpers
+
+_quiet_lock = threading.Lock()
+_quiet_depth = 0
+_saved_stderr_fd: int | None = None
+
+
+def _mpeg_suffix(path: Path) -> bool:
+    """Whether libsndfile would hand ``path`` to libmpg123 (which writes its notes to the terminal)."""
+    return path.suffix.lower() in (".mp3", ".mp2", ".mpga")
+
+
+@contextmanager
+def _quiet_c_stderr(enabled: bool = True) -> Iterator[None]:
+    """Point file descriptor 2 at the null device while a C decoder runs.
+
+    libmpg123 (inside libsndfile) prints "Note: Illegal Audio-MPEG-Header", "Warning: Xing stream size off"
+    and the like straight to fd 2, below Python; our own one-line messages say what matters. Nested and
+    concurrent uses share one redirection (counted under a lock); Python's ``sys.stderr`` is flushed first so
+    nothing already written is lost. Only MPEG files go through here, for the time of one open or one block.
+    """
+    global _quiet_depth, _saved_stderr_fd
+    if not enabled:
+        yield
+        return
+    with _quiet_lock:
+        if _quiet_depth == 0:
+            try:
+                sys.stderr.flush()
+                saved = os.dup(2)
+                null = os.open(os.devnull, os.O_WRONLY)
+            except (OSError, ValueError, AttributeError):  # no fd 2 (a windowed app): nothing to silence
+                saved = None
+            else:
+                os.dup2(null, 2)
+                os.close(null)
+            _saved_stderr_fd = saved
+        _quiet_depth += 1
+    try:
+        yield
+    finally:
+        with _quiet_lock:
+            _quiet_depth -= 1
+            if _quiet_depth == 0 and _saved_stderr_fd is not None:
+                os.dup2(_saved_stderr_fd, 2)
+                os.close(_saved_stderr_fd)
+                _saved_stderr_fd = None
 
 
 def _checked_path(path: str | os.PathLike[str]) -> Path:
