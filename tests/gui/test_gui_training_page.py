@@ -67,7 +67,7 @@ def test_dataset_summary_and_command(qtbot, window, dataset, tmp_path):
     from genrelab.gui.pages.training import jobs
 
     _tiny(page)
-    command = page.options.command.text()
+    command = page.options.command_text()
     argv = shlex.split(command)[2:]
     assert argv == page.options.argv(dataset, False)
     config = jobs.pipeline_config(argv)
@@ -77,13 +77,13 @@ def test_dataset_summary_and_command(qtbot, window, dataset, tmp_path):
     archs = [page.options.arch.itemText(i) for i in range(page.options.arch.count())]
     assert tuple(archs) == jobs.architectures() and "resnet_bigru" in archs
     page.options.apply_preset("Paper reproduction")
-    assert "--image paper" in page.options.command.text() and "--fixed-windows" in page.options.command.text()
+    assert "--image paper" in page.options.command_text() and "--fixed-windows" in page.options.command_text()
     page.options.epochs.setValue(7)
     assert page.options.preset.currentText() == "Custom"
     page.options.copy_command()
     from PySide6.QtGui import QGuiApplication
 
-    assert QGuiApplication.clipboard().text() == page.options.command.text()
+    assert QGuiApplication.clipboard().text() == page.options.command_text()
 
 
 def test_a_bad_folder_says_why_in_one_line(qtbot, window, tmp_path):
@@ -231,3 +231,30 @@ def test_model_picker_lists_shipped_and_user_models_and_switches(qtbot, window, 
     picker.use_selected()
     qtbot.waitUntil(lambda: window.engine_state.engine is not None, timeout=30000)
     assert window.engine_state.model == mine
+
+
+def test_a_failed_run_says_why_in_one_line_and_keeps_its_log(qtbot, window, dataset, tmp_path):
+    page = _page(window)
+    _pick(qtbot, page, dataset)
+    _tiny(page)
+    taken = tmp_path / "taken"
+    taken.write_text("a file, not a folder")
+    page.options.set_out(taken)
+    page.start()
+    qtbot.waitUntil(lambda: page.state == "idle" and bool(page.failure), timeout=60000)
+    assert "is a file" in page.failure and "\n" not in page.failure
+    assert page.notice.text().startswith("Training failed:")
+    assert "genrelab train" in page.log.toPlainText() and "error:" in page.log.toPlainText()
+    assert taken.read_text() == "a file, not a folder" and page.start_button.isEnabled()
+
+
+def test_the_frozen_app_says_how_to_train(qtbot, window, monkeypatch):
+    import sys
+
+    from genrelab.gui.pages.training import create_page
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    page = create_page(window)
+    qtbot.addWidget(page)
+    assert "`train` extra" in page.notice.text() and "no torch" in page.notice.text()
+    assert not page.start_button.isEnabled() and not page.options.isEnabled()

@@ -15,13 +15,14 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from genrelab.gui.pages.training.jobs import AUGMENTATIONS, PRESETS
+from genrelab.gui.pages.training.jobs import AUGMENTATIONS, GTZAN_STRIDE, PRESETS
 
 CUSTOM = "Custom"
 
@@ -79,8 +80,10 @@ class OptionsPanel(QGroupBox):
         self.out_browse.setToolTip("choose the output folder")
         self.out_browse.clicked.connect(self._choose_out)
         self.out_auto = True
-        self.command = QLineEdit(self)
+        self.command = QPlainTextEdit(self)
         self.command.setReadOnly(True)
+        self.command.setMaximumHeight(3 * self.fontMetrics().lineSpacing() + 12)
+        self.command.setToolTip("the equivalent command: what Start runs")
         self.copy_button = QPushButton("Copy command", self)
         self.copy_button.setToolTip("copy the equivalent `genrelab train` command, to rerun this from a shell")
         self.copy_button.clicked.connect(self.copy_command)
@@ -101,12 +104,13 @@ class OptionsPanel(QGroupBox):
         form.addRow("Augmentation", self._row(*self.augment.values()))
         form.addRow("Threads", self.threads)
         form.addRow("Output folder", self._row(self.out, self.out_browse))
-        command_row = QHBoxLayout()
-        command_row.addWidget(self.command, 1)
-        command_row.addWidget(self.copy_button)
+        copy_row = QHBoxLayout()
+        copy_row.addStretch(1)
+        copy_row.addWidget(self.copy_button)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addLayout(command_row)
+        layout.addWidget(self.command)
+        layout.addLayout(copy_row)
         for w in (self.split, self.arch, self.input, self.image):
             w.currentTextChanged.connect(self._edited)
         for w in (self.epochs, self.patience, self.batch_size, self.lr, self.width, self.hidden, self.frame_stride,
@@ -179,6 +183,11 @@ class OptionsPanel(QGroupBox):
         if self.out_auto:
             self.out.setText(str(folder))
 
+    def set_out(self, folder: str | Path) -> None:
+        """Use ``folder`` as the output folder (no longer following the suggestion)."""
+        self.out_auto = False
+        self.out.setText(str(folder))
+
     def _out_edited(self, _text: str) -> None:
         self.out_auto = False
 
@@ -186,8 +195,7 @@ class OptionsPanel(QGroupBox):
         start = self.out.text() or str(Path.home())
         folder = QFileDialog.getExistingDirectory(self, "Output folder (a new or empty folder)", str(Path(start).parent))
         if folder:
-            self.out_auto = False
-            self.out.setText(folder)
+            self.set_out(folder)
 
     # ---- the arguments ----------------------------------------------------------------------------------
     def argv(self, data: Path | str, images: bool) -> list[str]:
@@ -200,8 +208,9 @@ class OptionsPanel(QGroupBox):
                  "--epochs", str(self.epochs.value()), "--patience", str(self.patience.value()),
                  "--batch-size", str(self.batch_size.value()), "--lr", f"{self.lr.value():g}",
                  "--width", str(self.width.value()), "--hidden", str(self.hidden.value())]
-        if self.frame_stride.value() > 0:
-            args += ["--frame-stride", f"{self.frame_stride.value():g}"]
+        stride = self.frame_stride.value()
+        if stride > 0 and not (images and abs(stride - GTZAN_STRIDE) < 1e-3):  # images: their own stride
+            args += ["--frame-stride", f"{stride:g}"]
         if self.fixed_windows.isChecked():
             args.append("--fixed-windows")
         augment = [name for name, box in self.augment.items() if box.isChecked()]
@@ -213,11 +222,14 @@ class OptionsPanel(QGroupBox):
         return args
 
     def set_command(self, text: str) -> None:
-        self.command.setText(text)
-        self.command.setCursorPosition(0)
+        self.command.setPlainText(text)
+
+    def command_text(self) -> str:
+        """The equivalent ``genrelab train`` command."""
+        return self.command.toPlainText()
 
     def copy_command(self) -> None:
-        QGuiApplication.clipboard().setText(self.command.text())
+        QGuiApplication.clipboard().setText(self.command_text())
 
     def set_editable(self, on: bool) -> None:
         """Options are locked while a run goes."""
