@@ -8,7 +8,6 @@ PortAudio. The take must match what was played, the rolling genre must equal `an
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from nullsink import SR, NullSink
 
 from genrelab.audio.synthesis import music_like
 
 pytestmark = pytest.mark.audio_device
-SR = 44100
 
 
 @pytest.fixture(autouse=True)
@@ -30,30 +29,6 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("GENRELAB_TAKE_JOURNAL", str(tmp_path / "journal"))
     monkeypatch.setenv("GENRELAB_RECORDINGS", str(tmp_path / "takes"))
     monkeypatch.delenv("GENRELAB_NO_AUDIO", raising=False)
-
-
-class NullSink:
-    """A PulseAudio null sink of our own (other tests may play into the shared one meanwhile)."""
-
-    def __init__(self, name: str) -> None:
-        assert shutil.which("pactl") and shutil.which("paplay"), \
-            "PulseAudio tools missing: run packaging/bootstrap.sh test"
-        self.name = name
-        self.module = subprocess.run(["pactl", "load-module", "module-null-sink", f"sink_name={name}",
-                                      f"rate={SR}", "channels=2"], capture_output=True, text=True,
-                                     check=True).stdout.strip()
-
-    @property
-    def monitor(self) -> str:
-        return f"{self.name}.monitor"
-
-    def play(self, path: Path) -> subprocess.Popen:
-        return subprocess.Popen(["paplay", f"--device={self.name}", str(path)])
-
-    def remove(self) -> None:
-        if self.module:
-            subprocess.run(["pactl", "unload-module", self.module], capture_output=True)
-            self.module = ""
 
 
 @pytest.fixture

@@ -37,8 +37,8 @@ if TYPE_CHECKING:
     from genrelab.model.engine import Engine
 
 CLIP_LEVEL = 0.999  # |sample| at or above this lights the clip light
-ENVELOPE_POINTS = 2000  # min/max pairs across the waveform history
-ColumnsFn = Callable[[str, int, np.ndarray], None]
+ENVELOPE_POINTS = 12000  # min/max pairs across the waveform history (5 ms each over a minute)
+ColumnsFn = Callable[[str, FeatureSpec, float, int, np.ndarray], None]
 
 
 @dataclass
@@ -154,7 +154,8 @@ class LiveAnalyser:
     """Drains ``recorder``'s ring from ``start_frame`` on: levels, waveform envelope, display columns, genre.
 
     Times are seconds since ``start_frame``. ``display`` maps a name to a display `FeatureSpec` at the device's
-    rate; ``on_columns(name, first_column, db)`` receives the new columns (on this thread). With an ``engine``,
+    rate; ``on_columns(name, spec, origin_s, first_column, db)`` receives the new columns (on this thread; column 0 of
+    a display is at ``origin_s``: :meth:`set_display` starts new displays mid-stream). With an ``engine``,
     ``estimates`` grows by one `GenreEstimate` per hop (minus skipped windows); ``on_estimate`` is called with
     each (on the worker's thread).
     """
@@ -174,8 +175,9 @@ class LiveAnalyser:
         self.interval_s = interval_s
         self.envelope = Envelope(self.rate, history_s)
         self.on_columns = on_columns
-        self.display = {name: StreamingColumns(spec, int(history_s / spec.column_seconds) + 2)
-                        for name, spec in (display or {}).items()}
+        self.display: dict[str, StreamingColumns] = {}
+        self.display_origin_s = 0.0
+        self._new_display: dict[str, FeatureSpec] | None = dict(display or {})
         self.peak = np.zeros(recorder.channels, np.float32)  # since the last take_levels()
         self.clipped = 0  # blocks with a clipped sample
         self.estimates: list[GenreEstimate] = []
@@ -213,6 +215,10 @@ class LiveAnalyser:
     @property
     def seconds(self) -> float:
         return self.frames / self.rate
+
+    def set_display(self, display: dict[str, FeatureSpec]) -> None:
+        """Replace the display specs (new settings): the new displays start with the next block."""
+        self._new_display = dict(display)
 
     @property
     def skipped(self) -> int:
@@ -261,11 +267,15 @@ class LiveAnalyser:
             if float(peak.max()) >= CLIP_LEVEL:
                 self.clipped += 1
             self.envelope.push(mono)
+        new_display, self._new_display = self._new_display, None
+        if new_display is not None:
+            self.display_origin_s = self.frames / self.rate
+            self.display = {name: StreamingColumns(spec, 8) for name, spec in new_display.items()}
         self.frames += len(block)
         for name, columns in self.display.items():
             first, db = columns.push(mono)
             if db.shape[1] and self.on_columns is not None:
-                self.on_columns(name, first, db)
+                self.on_columns(name, columns.spec, self.display_origin_s, first, db)
         if self.worker is not None:
             self._model_step(mono)
         return len(block)
