@@ -322,3 +322,218 @@ def test_a_failed_open_keeps_the_previous_track(qtbot, window, song, long_song, 
     assert page.path == song and page.track.path == song and page.analysis is analysis
     assert song.name in window.windowTitle() and song.name in page.file_label.text()
     assert all("long.wav" not in p for p in window.settings.recent_files)
+
+
+# ==================================================================================== issue 14: understandable
+def test_colour_bars_and_readout_share_one_db_reference(qtbot, window, song):
+    page = window.page
+    open_and_wait(qtbot, window, song)
+    _wait_spectra(qtbot, page)
+    for view in (page.stft, page.mel):
+        assert view.colour_bar.levels() == pytest.approx((-80.0, 0.0))
+        assert "track peak" in view.colour_bar.getAxis("right").labelText
+    image = page.mel.image
+    col = image.db.shape[1] // 2
+    t = image.x0 + (col + 0.5) * image.dx
+    page.mel.hovered.emit(t, 40.5)
+    expected = image.db[40, col] - image.peak_db
+    assert f"{expected:6.1f} dB re track peak" in page.readout.text()
+    assert expected <= 0
+    page.controls.db_range.setValue(50)
+    qtbot.waitUntil(lambda: page.mel.colour_bar.levels() == pytest.approx((-50.0, 0.0)), timeout=5000)
+
+
+def test_axis_titles_follow_the_labels_and_the_stft_can_be_logarithmic(qtbot, window, song):
+    page = window.page
+    open_and_wait(qtbot, window, song)
+    _wait_spectra(qtbot, page)
+    assert page.stft.axis.labelText == "STFT (Hz)" and page.mel.axis.labelText == "Mel (Hz)"
+    controls = page.controls
+    controls.axis.setCurrentIndex(controls.axis.findData("note"))
+    qtbot.waitUntil(lambda: page.mel.axis.labelText == "Mel (note)", timeout=3000)
+    controls.stft_scale.setCurrentIndex(controls.stft_scale.findData("log"))
+    qtbot.waitUntil(lambda: page.stft.image is not None and page.stft.image.row_hz[0] > 10, timeout=15000)
+    assert page.stft.axis.labelText == "STFT, log (note)"
+    hz = page.stft.image.row_hz
+    ratios = hz[1:] / hz[:-1]
+    assert ratios == pytest.approx(np.full_like(ratios, ratios[0]), rel=1e-6)  # equal steps in octaves
+    assert hz[-1] == pytest.approx(page.track.audio.sr / 2, rel=1e-3)
+    y0, y1 = page.stft.view_box.viewRange()[1]
+    assert page.stft.axis.hz_at(y1) == pytest.approx(page.track.audio.sr / 2, rel=0.01)
+    controls.axis.setCurrentIndex(controls.axis.findData("mel"))
+    qtbot.waitUntil(lambda: page.stft.axis.labelText == "STFT, log (Mel)", timeout=3000)
+
+
+def test_one_frequency_control_for_both_views_up_to_nyquist_at_once(qtbot, window, song):
+    page = window.page
+    open_and_wait(qtbot, window, song)
+    _wait_spectra(qtbot, page)
+    nyquist = page.track.audio.sr / 2
+    fmax = page.controls.fmax
+    assert fmax.itemText(0) == "Nyquist"
+    assert all(fmax.itemData(i) < nyquist for i in range(1, fmax.count()))
+    with qtbot.waitSignal(page.controls.changed, timeout=50):  # no debounce: at once
+        fmax.setEditText("3456")
+        fmax.lineEdit().editingFinished.emit()
+    qtbot.waitUntil(lambda: page.stft.image.row_hz[-1] <= 3456 and page.mel.image.spec.fmax == 3456, timeout=15000)
+    assert page.stft.image.row_hz[-1] > 3456 - nyquist * 2 / page.display.n_fft
+    for view in (page.stft, page.mel):
+        assert view.axis.hz_at(view.view_box.viewRange()[1][1]) <= 3500
+    fmax.setEditText("30 kHz")  # above Nyquist: Nyquist
+    fmax.lineEdit().editingFinished.emit()
+    assert fmax.currentText() == "Nyquist"
+    qtbot.waitUntil(lambda: page.stft.image.row_hz[-1] == pytest.approx(nyquist), timeout=15000)
+    fmax.setEditText("loud")  # not a frequency: the value in force stays
+    fmax.lineEdit().editingFinished.emit()
+    assert fmax.currentText() == "Nyquist" and fmax.value == 0
+
+
+def test_display_controls_stay_put_and_long_stretch_lists_scroll(qtbot, window, song):
+    import dataclasses
+
+    from genrelab.analysis import Segment
+
+    page = window.page
+    analysis = open_and_wait(qtbot, window, song)
+    before = page.display_box.mapTo(page, page.display_box.rect().topLeft())
+    many = [Segment(60.0 * i, 60.0 * (i + 1), analysis.timeline.labels[i % 10], 0.6) for i in range(60)]
+    long = dataclasses.replace(analysis, summary=dataclasses.replace(analysis.summary, segments=many))
+    page.summary.set_analysis(long, page.colours)
+    qtbot.wait(50)
+    assert page.display_box.mapTo(page, page.display_box.rect().topLeft()) == before
+    assert page.display_box.visibleRegion().boundingRect().height() == page.display_box.height()
+    assert page.summary.stretches_box.verticalScrollBar().maximum() > 0
+    assert page.summary.stretches.text().count("<br>") == 59
+
+
+def test_model_input_explains_itself_and_why_says_what_colours_mean(qtbot, window, song):
+    from genrelab.gui.views.spectrogram_view import colormap_lut
+
+    page = window.page
+    open_and_wait(qtbot, window, song)
+    _wait_spectra(qtbot, page)
+    page.seek(6.0)
+    page.show_model_input()
+    qtbot.waitUntil(lambda: page.input_view.current is not None, timeout=5000)
+    view, current = page.input_view, page.input_view.current
+    spec = window.engine_state.engine.card.spec
+    assert "Hz" in view.axis.labelText and view.axis.hz_at(spec.n_bins) == pytest.approx(
+        current.row_hz[-1], rel=0.05)
+    assert view.plot.getPlotItem().getViewBox().viewRange()[0] == pytest.approx([current.start_s, current.end_s])
+    assert view.colour_bar.levels() == pytest.approx((-spec.top_db, 0.0))
+    assert "hears 3 s" in view.sentence.text() and view.sentence.text().count(".") <= 2
+    np.testing.assert_array_equal(view.image.lut, colormap_lut("magma"))
+    page.controls.colormap.setCurrentIndex(page.controls.colormap.findData("viridis"))
+    qtbot.waitUntil(lambda: np.array_equal(view.image.lut, colormap_lut("viridis")), timeout=3000)
+    page.explain()
+    qtbot.waitUntil(lambda: page.occlusion is not None, timeout=20000)
+    text = page.mel.overlay_label.textItem.toPlainText()
+    assert "Cyan" in text and "white" in text and "hiding" in text.lower()
+
+
+def test_empty_page_shows_only_the_hint(qtbot, window, song):
+    page = window.page
+    assert page.stack.currentWidget() is page.empty_hint and "Open" in page.empty_hint.text()
+    assert not any(view.isVisible() for view in page.views)
+    assert not page.summary.now_heading.isVisible() and not page.summary.stretches_box.isVisible()
+    open_and_wait(qtbot, window, song)
+    assert all(view.isVisible() for view in page.views)
+    assert page.summary.now_heading.isVisible()
+
+
+def test_toolbar_stays_put_and_hover_is_cleared_on_a_new_file(qtbot, window, song, tmp_path):
+    page = window.page
+    open_and_wait(qtbot, window, song)
+    x = page.why_button.mapTo(page, page.why_button.rect().topLeft()).x()
+    page._on_play_state(True)
+    assert page.play_button.text().endswith("Pause")
+    qtbot.wait(20)
+    assert page.why_button.mapTo(page, page.why_button.rect().topLeft()).x() == x
+    page._on_play_state(False)
+    page.waveform.hovered.emit(3.0, 0.0)
+    assert page.readout.text().strip()
+    import soundfile as sf
+
+    from genrelab.audio.synthesis import music_like
+
+    other = tmp_path / "other.wav"
+    sf.write(other, music_like(8.0, 22050, seed=9), 22050, subtype="PCM_16")
+    open_and_wait(qtbot, window, other)
+    assert not page.readout.text().strip()
+    assert "drag" in page.loop_button.toolTip()
+    with qtbot.waitSignal(page.status, timeout=1000) as blocker:
+        page.loop_button.setChecked(True)
+    assert "drag" in blocker.args[0]
+
+
+def test_shortcut_columns_do_not_overlap(qapp):
+    from PySide6.QtGui import QFontMetrics, QTextDocument
+
+    from genrelab.gui.shortcuts import SHORTCUTS, shortcuts_html
+
+    doc = QTextDocument()
+    doc.setHtml(shortcuts_html())
+    doc.setTextWidth(600)
+    layout = doc.documentLayout()
+    bold = doc.defaultFont()
+    bold.setBold(True)
+    widest = max(QFontMetrics(bold).horizontalAdvance(key) for key, _ in SHORTCUTS)
+    block = doc.begin()
+    lefts = {}
+    while block.isValid():
+        lefts[block.text()] = layout.blockBoundingRect(block).left()
+        block = block.next()
+    for key, text in SHORTCUTS:
+        assert lefts[text] >= lefts[key] + widest + 8, (key, text)
+
+
+def test_about_model_starts_with_a_plain_summary_from_the_card(qtbot, window):
+    import dataclasses
+
+    from genrelab.gui.about_model import AboutModelDialog, plain_summary
+
+    card = window.engine_state.engine.card
+    labels = card.labels
+    first = dataclasses.replace(card, metrics={"valid": {"track_accuracy": 0.6142, "window_accuracy": 0.5562,
+                                                         "clips": 197, "per_genre_recall": {
+                                                             g: 0.9 - 0.05 * i for i, g in enumerate(labels)}}})
+    text = plain_summary(first)
+    assert "197 clips" in text and "61%" in text and "56%" in text and "validation" in text
+    assert f"{labels[-1]} (recognised 45%" in text
+    matrix = [[10 if i == j else 0 for j in range(10)] for i in range(10)]
+    matrix[9][3] = 7
+    second = dataclasses.replace(card, metrics={"test": {"track_accuracy": 0.83, "clips": 290, "confusion": matrix}})
+    text = plain_summary(second)
+    assert "290 clips" in text and "83%" in text and "test part" in text and "a little less" not in text
+    assert f"{labels[9]} taken for {labels[3]}" in text
+    assert "no score" in plain_summary(dataclasses.replace(card, metrics={}))
+    window.about_model()
+    shown = window.about_box.text()  # the summary first, then the whole card
+    assert shown.index("It knows") < shown.index("The model card") < shown.index("Architecture")
+    assert isinstance(window.about_box, AboutModelDialog)
+
+
+def test_export_dialogs_start_in_the_last_export_folder(qtbot, window, song, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from PySide6.QtCore import QStandardPaths
+    from PySide6.QtWidgets import QFileDialog
+
+    asked = []
+    target = tmp_path / "exports"
+    target.mkdir()
+
+    def save_name(_parent, _title, start, _filters):
+        asked.append(str(Path(start).parent))
+        return str(target / Path(start).name), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_name))
+    open_and_wait(qtbot, window, song)
+    window._export_timeline("csv")
+    window._export_view(window.page.waveform)
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    assert asked[0] in (documents, QStandardPaths.writableLocation(QStandardPaths.StandardLocation.MusicLocation),
+                        str(Path.home()))
+    assert "genrelab" not in asked[0].lower() or asked[0] == str(Path.home())
+    assert asked[1] == str(target)
+    assert (target / "song-timeline.csv").exists() and (target / "song-waveform.png").exists()
