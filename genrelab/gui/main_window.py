@@ -312,25 +312,20 @@ class MainWindow(QMainWindow):
     def _show_shortcuts(self) -> None:
         box = QMessageBox(self)
         box.setWindowTitle("Keyboard shortcuts")
-        box.setText("<table>"
-                    "<tr><td><b>Ctrl+O</b></td><td>open a file (or drop one on the window)</td></tr>"
-                    "<tr><td><b>Space</b></td><td>play / pause</td></tr>"
-                    "<tr><td><b>click</b></td><td>move the playhead (seek)</td></tr>"
-                    "<tr><td><b>L</b></td><td>loop the region on the waveform</td></tr>"
-                    "<tr><td><b>F</b></td><td>fit the whole track</td></tr>"
-                    "<tr><td><b>+ / −</b>, wheel</td><td>zoom in / out</td></tr>"
-                    "<tr><td><b>← / →</b>, drag</td><td>pan</td></tr>"
-                    "<tr><td><b>M</b></td><td>model input for the window under the cursor</td></tr>"
-                    "<tr><td><b>W</b></td><td>why this genre? (occlusion map at the playhead)</td></tr>"
-                    "<tr><td><b>Esc</b></td><td>cancel running jobs</td></tr></table>")
+        from genrelab.gui.shortcuts import shortcuts_html
+
+        box.setText(shortcuts_html())
         box.setModal(False)
         box.show()
 
     # ---- exports -----------------------------------------------------------------------------------------
     def _save_name(self, title: str, suggested: str, filters: str) -> Path | None:
-        folder = Path(self.settings.last_folder)
+        folder = Path(self.settings.export_folder)  # the last export's folder, else Documents
         path, _ = QFileDialog.getSaveFileName(self, title, str(folder / suggested), filters)
-        return Path(path) if path else None
+        if not path:
+            return None
+        self.settings.export_folder = str(Path(path).parent)
+        return Path(path)
 
     def _stem(self) -> str:
         return self.page.path.stem if self.page.path else "genrelab"

@@ -37,6 +37,26 @@ class Settings:
         self.store.setValue("files/last_folder", str(folder))
 
     @property
+    def export_folder(self) -> str:
+        """Where export dialogs start: the folder of the last export, else the user's Documents (or Music, or
+        home) folder; never a folder that no longer exists."""
+        stored = self._get("files/export_folder", "")
+        if stored and Path(stored).is_dir():
+            return stored
+        from PySide6.QtCore import QStandardPaths
+
+        for kind in (QStandardPaths.StandardLocation.DocumentsLocation,
+                     QStandardPaths.StandardLocation.MusicLocation):
+            folder = QStandardPaths.writableLocation(kind)
+            if folder and Path(folder).is_dir():
+                return folder
+        return str(Path.home())
+
+    @export_folder.setter
+    def export_folder(self, folder: str) -> None:
+        self.store.setValue("files/export_folder", str(folder))
+
+    @property
     def recent_files(self) -> list[str]:
         try:
             items = json.loads(self._get("files/recent", "[]"))
