@@ -23,6 +23,17 @@ case "${1:-}" in
 esac
 
 [ -x "$PY" ] || die "no .venv: run packaging/bootstrap.sh app (or test) first"
+# PyInstaller reads the libraries' dependencies with binutils (objdump); strip trims libpython below.
+if ! command -v objdump >/dev/null 2>&1 || ! command -v strip >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        say "installing binutils"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends binutils >/dev/null \
+            || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq binutils >/dev/null; } \
+            || die "apt-get install binutils failed"
+    else
+        die "PyInstaller needs binutils (objdump, strip): sudo apt-get install binutils"
+    fi
+fi
 "$PY" -c "import genrelab" 2>/dev/null || die ".venv has no genrelab: run packaging/bootstrap.sh app first"
 
 # The `freeze` extra's requirements (pyproject.toml), installed alone: `pip install -e .[freeze]` would also
@@ -57,9 +68,7 @@ bundle="$ROOT/dist/genrelab"
 # A Python built with debug info (pyenv's, for one) carries ~16 MB of it in libpython; strip only that file
 # (the wheels' own libraries are patched by auditwheel, which `strip` can break).
 for lib in "$bundle"/_internal/libpython3*.so*; do
-    if [ -f "$lib" ] && command -v strip >/dev/null && file "$lib" 2>/dev/null | grep -q "with debug_info"; then
-        strip --strip-debug "$lib"
-    fi
+    [ -f "$lib" ] && [ ! -L "$lib" ] && strip --strip-debug "$lib"
 done
 # Beside the executable: the menu entry and the script that installs it (with the icons in _internal/resources).
 install -m 644 resources/genrelab.desktop "$bundle/genrelab.desktop"

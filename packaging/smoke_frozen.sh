@@ -16,6 +16,14 @@ APP="$BUNDLE/genrelab"
 DEMO="$BUNDLE/_internal/resources/demo/genrelab-demo.flac"
 [ -x "$APP" ] || { echo "smoke: no $APP (run packaging/build_frozen.sh)" >&2; exit 1; }
 
+# A PulseAudio server of this session stays reachable after HOME moves (for `genrelab devices`).
+pulse=""
+if command -v pactl >/dev/null 2>&1 && pactl info >/dev/null 2>&1; then
+    pulse="$(pactl info | sed -n 's/^Server String: //p')"
+    cookie="${XDG_CONFIG_HOME:-$HOME/.config}/pulse/cookie"
+    [ -n "$pulse" ] && export PULSE_SERVER="$pulse"
+    [ -f "$cookie" ] && export PULSE_COOKIE="$cookie"
+fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 OUT="${SMOKE_OUT:-$work/shots}"
@@ -86,10 +94,14 @@ else
     bad "model: $(tail -5 "$work/model.out")"
 fi
 if timeout 60 "$APP" --help | grep -Eq '^ +devices '; then
-    if timeout 60 "$APP" devices >"$work/devices.out" 2>&1 && no_traceback "$work/devices.out"; then
-        ok "devices: $(head -3 "$work/devices.out" | tr '\n' '|')"
+    status=0
+    timeout 60 "$APP" devices >"$work/devices.out" 2>&1 || status=$?
+    if [ "$status" = 0 ] && no_traceback "$work/devices.out"; then
+        ok "devices: $(head -4 "$work/devices.out" | tr -s ' ' | tr '\n' '|')"
+    elif [ -z "$pulse" ] && no_traceback "$work/devices.out" && [ "$(wc -l <"$work/devices.out")" = 1 ]; then
+        ok "devices (no sound server here): $(cat "$work/devices.out")"
     else
-        bad "devices: $(tail -5 "$work/devices.out")"
+        bad "devices: status $status: $(tail -5 "$work/devices.out")"
     fi
 else
     printf 'smoke: skip  this build has no `genrelab devices` command\n'
@@ -112,5 +124,5 @@ else
     bad "desktop entry: $(tail -3 "$work/desktop.log")"
 fi
 
-echo "$passed passed, $failed failed"
+echo "smoke: $passed passed, $failed failed"
 [ "$failed" = 0 ]
