@@ -119,6 +119,8 @@ def _bench_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=None, help="CPU threads for the model")
     p.add_argument("--quick", action="store_true", help="fewer repeats (for smoke tests)")
     p.add_argument("--long", action="store_true", help="also analyse a 60-minute file and report peak memory")
+    p.add_argument("--live", action="store_true", help="instead: the Live page recording the demo track played "
+                   "into a PulseAudio null sink (fps, latency, skipped windows, dropouts, CPU)")
 
 
 @command("bench", "speed of decoding, features, the model and the whole analysis", _bench_args)
@@ -128,8 +130,14 @@ def run_bench(args: argparse.Namespace) -> int:
     def to_stderr(line: str) -> None:  # with --json, stdout is the JSON alone; people still see the numbers
         print(line, file=sys.stderr, flush=True)
 
-    report_ = run_benchmarks(args.model, threads=args.threads, quick=args.quick, long=args.long,
-                             echo=to_stderr if args.json else print)
+    if args.live:
+        from genrelab.gui.pages.live.bench import run_live_bench
+
+        report_ = run_live_bench(args.model, seconds=8.0 if args.quick else 20.0,
+                                 echo=to_stderr if args.json else print)
+    else:
+        report_ = run_benchmarks(args.model, threads=args.threads, quick=args.quick, long=args.long,
+                                 echo=to_stderr if args.json else print)
     if args.json:
         print(json.dumps(report_, indent=1))
     return 0

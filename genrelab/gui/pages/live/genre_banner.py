@@ -38,10 +38,10 @@ class GenreBanner(QWidget):
         self.colours = genre_colours(labels)
 
     def show_genre(self, genre: str, probability: float, window_s: float = 3.0, second: str = "") -> None:
+        if genre != self.current:  # a new style sheet re-polishes the label: only when the genre changes
+            self.genre.setText(genre.upper())
+            self.genre.setStyleSheet(f"color: {self.colours.get(genre, FOREGROUND)};")
         self.current = genre
-        colour = self.colours.get(genre, FOREGROUND)
-        self.genre.setText(genre.upper())
-        self.genre.setStyleSheet(f"color: {colour};")
         self.detail.setText(f"{probability:.0%} over the last {window_s:g} s" + (f"   ·   next: {second}" if second else ""))
 
     def show_note(self, text: str) -> None:

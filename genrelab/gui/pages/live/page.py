@@ -8,6 +8,7 @@ the Analyse page's :class:`SpectrogramControls`), wired by signals; the core wor
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -298,10 +299,8 @@ class LivePage(QWidget):
         self.views.draw(now, history, analyser.waveform(history), frames)
         self.frames_drawn += 1
         captured = recorder.capture_time(analyser.start_frame + analyser.frames - 1)
-        if captured is not None:
-            import time
-
-            self.latencies.append(time.monotonic() - captured + recorder.latency)
+        if captured is not None:  # from the block's arrival in the audio callback to this frame
+            self.latencies.append(time.monotonic() - captured)
             del self.latencies[:-400]
         peaks, clipped = analyser.take_levels()
         self.panel.meter.set_levels(peaks, clipped)
