@@ -166,8 +166,8 @@ class AnalysePage(PageLayout, SpectraMixin, ExplainMixin, TransportMixin, QWidge
     def _end_open(self) -> None:
         """No file is being opened any more: the label names the current track again."""
         self.pending_path = None
-        if self.path is None:
-            self.file_label.setText(self.EMPTY_HINT)
+        if self.path is None:  # the empty page shows the hint in its middle
+            self.file_label.setText("")
             self.file_label.setToolTip("")
         else:
             self.file_label.setText(self.path.name)

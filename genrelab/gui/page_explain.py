@@ -14,8 +14,8 @@ if TYPE_CHECKING:
     from genrelab.gui.track_tasks import WindowInput
 
 
-WHY_COLOURS = ("Cyan: hiding this part of the sound lowers the genre's probability (it made the model say it); "
-               "white: hiding it raises the probability (it pointed elsewhere).")
+WHY_COLOURS = ("Cyan: hiding this part of the sound lowers {genre}'s probability, so it made the model say "
+               "{genre}. White: hiding it raises the probability; it pointed elsewhere.")
 
 
 class ExplainMixin:
@@ -59,7 +59,8 @@ class ExplainMixin:
         start, end = self._window_span(self.occlusion_index)
         view = self.mel if self.engine_state.engine.card.spec.kind == "mel" else self.stft
         view.set_overlay(occ.drop, start, end, self._occlusion_rows,
-                         text=f"Why {occ.label}? ({occ.base_probability:.0%})\n{WHY_COLOURS}")
+                         text=f"Why {occ.label}? ({occ.base_probability:.0%} in this window)\n"
+                              f"{WHY_COLOURS.format(genre=occ.label)}")
 
     def clear_explanation(self) -> None:
         self.occlusion = None

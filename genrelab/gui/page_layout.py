@@ -68,7 +68,7 @@ class PageLayout:
         self.why_button = self._button("Why this genre?", "Hide one patch of the selected window at a time and "
                                                           "colour where the genre's probability drops")
         self.clear_why_button = self._button("×", "Hide the occlusion map")
-        self.file_label = QLabel(self.EMPTY_HINT)
+        self.file_label = QLabel("")
         self.file_label.setStyleSheet("color: #a0a8b4;")
         self.file_label.setMinimumWidth(40)
         bar = QHBoxLayout()

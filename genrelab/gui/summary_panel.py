@@ -117,6 +117,8 @@ class SummaryPanel(QWidget):
         self.model_status.setObjectName("model_status")
         self.model_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.model_status)
+        layout.addStretch(0)  # takes the room the (hidden) results leave, so the model status stays on top
+        self._layout = layout
         self.clear()
 
     # ---- content ----------------------------------------------------------------------------------------
@@ -142,6 +144,7 @@ class SummaryPanel(QWidget):
         for widget in (self.now_heading, self.now_label, self.now_detail, self.top_heading,
                        self.stretches_heading, self.stretches_box):
             widget.setVisible(visible)
+        self._layout.setStretch(self._layout.count() - 1, 0 if visible else 1)
 
     def set_model_status(self, text: str, problem: bool = False) -> None:
         self.model_status.setText(text)

@@ -428,7 +428,17 @@ def test_model_input_explains_itself_and_why_says_what_colours_mean(qtbot, windo
     page.explain()
     qtbot.waitUntil(lambda: page.occlusion is not None, timeout=20000)
     text = page.mel.overlay_label.textItem.toPlainText()
-    assert "Cyan" in text and "white" in text and "hiding" in text.lower()
+    assert "Cyan" in text and "White" in text and "hiding" in text.lower() and page.occlusion.label in text
+    # the map follows the view's rows, whatever the display's bands (here half the model's)
+    page.controls.n_mels.setCurrentIndex(page.controls.n_mels.findData(64))
+    qtbot.waitUntil(lambda: page.mel.image.db.shape[0] == 64 and page.mel.overlay.image is not None and
+                    page.mel.overlay.image.shape[0] == 64, timeout=15000)
+    rect = page.mel.overlay.mapRectToParent(page.mel.overlay.boundingRect())
+    assert (rect.top(), rect.bottom()) == pytest.approx((0.0, 64.0))
+    model_hz = current.row_hz
+    row = 40
+    band = int(np.argmin(np.abs(model_hz - page.mel.image.row_hz[row])))
+    np.testing.assert_allclose(page.mel.overlay.image[row], page.occlusion.drop[band])
 
 
 def test_empty_page_shows_only_the_hint(qtbot, window, song):

@@ -84,7 +84,10 @@ class FrequencyAxis(pg.AxisItem):
         """Candidate (frequency, label) sets for the current mode."""
         if self.mode == "mel":
             return [[(slaney_hz(m), f"{m}") for m in mels] for mels in MEL_SETS]
-        return [[(float(hz), f"{hz / 1000:g}k" if hz >= 1000 else f"{hz}") for hz in values] for values in HZ_SETS]
+        steps = np.diff(self.row_hz)
+        linear = len(steps) > 0 and np.allclose(steps, steps[0], rtol=1e-3)
+        sets = HZ_SETS if linear else HZ_SETS[:3]  # evenly spaced ticks only suit a linear axis
+        return [[(float(hz), f"{hz / 1000:g}k" if hz >= 1000 else f"{hz}") for hz in values] for values in sets]
 
     def tickValues(self, minVal: float, maxVal: float, size: float) -> list:  # noqa: N802, N803
         if maxVal <= minVal or size <= 0:

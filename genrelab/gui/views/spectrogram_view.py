@@ -70,7 +70,8 @@ class SpectrogramView(TimePlot):
         for image in (self.overview, self.detail, self.overlay):
             item.addItem(image)
         self.window_region = self.add_window_region()
-        self.overlay_label = pg.TextItem("", color="#ffffff", fill=pg.mkBrush(0, 0, 0, 160), anchor=(0, 0))
+        self.overlay_label = pg.TextItem("", color="#ffffff", fill=pg.mkBrush(0, 0, 0, 170), anchor=(0, 0))
+        self.overlay_label.textItem.setTextWidth(330)  # wrapped: a few short lines beside the window
         self.overlay_label.setZValue(110)
         self.overlay_label.hide()
         item.addItem(self.overlay_label, ignoreBounds=True)
@@ -149,7 +150,10 @@ class SpectrogramView(TimePlot):
     # ---- model window and occlusion overlay ---------------------------------------------------------------
     def set_overlay(self, drop: np.ndarray | None, start_s: float = 0.0, end_s: float = 0.0,
                     row_hz: np.ndarray | None = None, text: str = "") -> None:
-        """Draw an occlusion map (bins, columns; row 0 lowest) over ``start_s..end_s``, its rows at ``row_hz``."""
+        """Draw an occlusion map (bins, columns; row 0 lowest) over ``start_s..end_s``, its rows at ``row_hz``.
+
+        The map's rows are the model's bands; each row of this view shows the band nearest its frequency (and
+        nothing outside the model's range), so it lines up whatever the view's frequency settings."""
         if drop is None or row_hz is None or self.image is None:
             self.overlay.clear()
             self.overlay.hide()
@@ -157,11 +161,13 @@ class SpectrogramView(TimePlot):
             self.window_region.setBrush(pg.mkBrush(*MODEL_WINDOW))
             return
         limit = float(np.abs(drop).max()) or 1.0
-        first, last = self.axis.y_of(float(row_hz[0])), self.axis.y_of(float(row_hz[-1]))
-        half = (last - first) / (2 * (len(row_hz) - 1)) if len(row_hz) > 1 else 0.5
-        y0, y1 = first - half, last + half
-        self.overlay.setImage(drop, autoLevels=False, levels=(-limit, limit))
-        self.overlay.setRect(QRectF(start_s, y0, end_s - start_s, max(y1 - y0, 1.0)))
+        view_hz = self.axis.row_hz
+        band = np.clip(np.rint(np.interp(view_hz, row_hz, np.arange(len(row_hz)))).astype(np.int64), 0,
+                       len(row_hz) - 1)
+        rows = drop[band]
+        rows[(view_hz < row_hz[0] - 1e-6) | (view_hz > row_hz[-1] + 1e-6)] = 0.0  # outside what the model hears
+        self.overlay.setImage(rows, autoLevels=False, levels=(-limit, limit))
+        self.overlay.setRect(QRectF(start_s, 0.0, end_s - start_s, len(view_hz)))
         self.overlay.show()
         self.window_region.setBrush(pg.mkBrush(0, 0, 0, 0))
         self.overlay_label.setText(text)
