@@ -32,7 +32,7 @@ import numpy as np
 from genrelab.dsp import GTZAN_IMAGE_STRIDE, FeatureSpec
 from genrelab.errors import Cancelled, GenreLabError
 from genrelab.progress import CancelToken, ProgressFn, report
-from training import datasets, splits
+from training import datasets, distributed, splits
 from training.clips import Clip, all_windows, batch_inputs
 from training.evaluate import Evaluation, evaluate_model, evaluate_net
 from training.report import ARCH_NAMES, RunReport, to_toml, write_run
@@ -379,6 +379,7 @@ def _card(config: PipelineConfig, spec: FeatureSpec, train: TrainConfig, dataset
         "onnxruntime": onnxruntime.__version__,
         "genrelab": genrelab.__version__,
         "platform": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
+        **({"distributed": distributed.describe()} if distributed.describe() else {}),
     }
     return ModelCard(
         name=name, labels=list(dataset.labels), spec=spec,
@@ -397,7 +398,7 @@ def _card(config: PipelineConfig, spec: FeatureSpec, train: TrainConfig, dataset
 
 
 def _train_one(config: PipelineConfig, spec: FeatureSpec, train: TrainConfig, initialisation: str,
-               dataset: datasets.Dataset, split: splits.Split, folder: Path, cb: Callbacks, say) -> FoldResult:
+               dataset: datasets.Dataset, split: splits.Split, folder: Path, cb: Callbacks, say) -> FoldResult | None:
     from genrelab.model.export import OPSET, export_onnx, parity
 
     parts = {side: dataset.clips_of(ix) for side, ix in split.sides().items()}
@@ -410,6 +411,8 @@ def _train_one(config: PipelineConfig, spec: FeatureSpec, train: TrainConfig, in
     folder.mkdir(parents=True, exist_ok=True)
     fitted = fit(parts["train"], parts["valid"], spec, dataset.labels, train, folder, on_batch=cb.on_batch,
                  on_epoch=cb.on_epoch, cancel=cb.cancel, log=say)
+    if not distributed.is_main():
+        return None
     net = fitted.net
     evaluations = {}
     for part in ("valid", "test"):
@@ -522,6 +525,9 @@ def run(config: PipelineConfig, callbacks: Callbacks | None = None) -> RunResult
     out = Path(config.out).resolve()
     config = replace(config, out=out, data=Path(config.data))
     say = _Log(cb.log)
+    main = distributed.is_main()
+    if not main:  # under torchrun: process 0 reports and writes files, the others train quietly
+        cb, say = Callbacks(cancel=cb.cancel), _Log(None)
     spec = config.feature_spec()
     if config.extend:
         _check_extendable(out, config)
@@ -536,11 +542,11 @@ def run(config: PipelineConfig, callbacks: Callbacks | None = None) -> RunResult
     fingerprint = json.loads(json.dumps(config.fingerprint(), default=str))
     if config.extend and len(folds) > 1:
         raise PipelineError("--extend continues single-split runs, not k-fold ones")
-    if config.extend and not tmp.exists():
+    if main and config.extend and not tmp.exists():
         say(f"extending the finished run in {out} to {config.train.epochs} epochs")
         shutil.copytree(out, tmp)
         stamp.write_text(json.dumps(fingerprint, indent=1), encoding="utf-8")  # same, bar the stopping fields
-    if tmp.exists():
+    if main and tmp.exists():
         try:
             saved = json.loads(stamp.read_text(encoding="utf-8"))
             saved["train"] = resumable_config(saved.get("train", {}))
@@ -552,9 +558,13 @@ def run(config: PipelineConfig, callbacks: Callbacks | None = None) -> RunResult
             shutil.rmtree(tmp)
         else:
             say(f"resuming the unfinished run in {tmp}")
-    tmp.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(json.dumps(fingerprint, indent=1), encoding="utf-8")
-    say.attach(tmp / "log.txt")
+    if main:
+        tmp.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(json.dumps(fingerprint, indent=1), encoding="utf-8")
+        say.attach(tmp / "log.txt")
+    distributed.barrier()  # the others look for a checkpoint only once process 0 has set the folder up
+    if distributed.describe():
+        say(distributed.describe())
 
     results = []
     try:
@@ -565,11 +575,13 @@ def run(config: PipelineConfig, callbacks: Callbacks | None = None) -> RunResult
                 span = (0.1 + 0.9 * k / len(folds), 0.9 / len(folds))
                 fold_cb = replace(cb, on_epoch=_epoch_progress(cb, train.epochs, span))
             results.append(_train_one(config, spec, train, initialisation, dataset, split, folder, fold_cb, say))
-        if len(folds) > 1:
+        if len(folds) > 1 and main:
             _write_kfold_summary(tmp, config, results, say)
     except Cancelled:
         say(f"cancelled: the checkpoint is kept in {tmp}; run the same command again to resume")
         raise
+    if not main:
+        return RunResult(out, [], dataset, list(dataset.skipped))
     say(f"finished in {time.perf_counter() - t0:.0f} s; writing {out}")  # run.json stays: --extend checks it
     (tmp / "log.txt").write_text("\n".join(say.all_lines()) + "\n", encoding="utf-8")
     _move_into_place(tmp, out, config.force or config.extend)

@@ -22,6 +22,7 @@ from genrelab.dsp import FeatureSpec, model_inputs
 from genrelab.errors import Cancelled
 from genrelab.model.nets import build
 from genrelab.progress import CancelToken
+from training import distributed
 from training.clips import Clip, all_windows, batch_inputs, batch_raw, random_windows
 
 AUGMENTATIONS = ("specaugment", "mixup", "gain", "shift")
@@ -228,6 +229,8 @@ def fit(
         net = build(config.architecture, spec.model_input_shape, len(labels), base_width=config.base_width,
                     hidden=config.hidden, pretrained=config.pretrained)
     net = net.to(memory_format=torch.channels_last)  # oneDNN's fast layout: about 2x faster training on CPU
+    rank, size = distributed.world()  # under torchrun: each process trains on its share of every batch
+    model = distributed.wrap(net)
     opt = torch.optim.AdamW([p for p in net.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", factor=0.5, patience=4)
     loss_fn = nn.CrossEntropyLoss()
@@ -261,16 +264,16 @@ def fit(
             index = _shifted(index, train, spec, rng)
         order = rng.permutation(len(index))
         batches = [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
-        if len(batches) > 1 and len(batches[-1]) < 2:  # BatchNorm needs two examples
+        if len(batches) > 1 and len(batches[-1]) < 2 * size:  # BatchNorm needs two examples (per process)
             batches[-2] = np.concatenate([batches[-2], batches[-1]])
             batches.pop()
         net.train()
         seen, loss_sum, correct = 0, 0.0, 0
         for b, sel in enumerate(batches):
-            if cancel is not None and cancel.is_set():
+            if distributed.any_set(cancel is not None and cancel.is_set()):
                 raise Cancelled(f"training cancelled in epoch {epoch}; run again with the same output to resume "
                                 f"after epoch {state['epoch']}")
-            sub = [index[i] for i in sel]
+            sub = [index[i] for i in sel[rank::size]]
             raw = batch_raw(train, sub, spec)
             if "gain" in config.augment:
                 raw = _tilt(raw, rng)
@@ -282,10 +285,10 @@ def fit(
             if "mixup" in config.augment:
                 lam = float(rng.beta(0.4, 0.4))
                 perm = torch.from_numpy(rng.permutation(len(sub)))
-                logits = net(lam * xt + (1 - lam) * xt[perm])
+                logits = model(lam * xt + (1 - lam) * xt[perm])
                 loss = lam * loss_fn(logits, yt) + (1 - lam) * loss_fn(logits, yt[perm])
             else:
-                logits = net(xt)
+                logits = model(xt)
                 loss = loss_fn(logits, yt)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -297,11 +300,16 @@ def fit(
                 on_batch(BatchInfo(epoch, b + 1, len(batches), loss_sum / seen, correct / seen,
                                    seen / (time.perf_counter() - t0)))
         train_time = time.perf_counter() - t0
-        probs, clip_of = predict_clips(net, valid, spec, config.eval_hop_s)
-        y_win = y_valid[clip_of]
-        v_loss = float(-np.log(np.maximum(probs[np.arange(len(y_win)), y_win], 1e-9)).mean())
-        v_acc = float((probs.argmax(1) == y_win).mean())
-        v_track = track_accuracy(probs, clip_of, y_valid)
+        if size > 1:  # every process's windows count; process 0 validates and the others take its numbers
+            seen, loss_sum, correct = distributed.sum_all([seen, loss_sum, correct])
+        v_loss = v_acc = v_track = 0.0
+        if rank == 0:
+            probs, clip_of = predict_clips(net, valid, spec, config.eval_hop_s)
+            y_win = y_valid[clip_of]
+            v_loss = float(-np.log(np.maximum(probs[np.arange(len(y_win)), y_win], 1e-9)).mean())
+            v_acc = float((probs.argmax(1) == y_win).mean())
+            v_track = track_accuracy(probs, clip_of, y_valid)
+        v_loss, v_acc, v_track = distributed.broadcast((v_loss, v_acc, v_track))
         sched.step(v_loss)
         stats = EpochStats(epoch, loss_sum / seen, correct / seen, v_loss, v_acc, v_track,
                            time.perf_counter() - t0, seen / train_time, opt.param_groups[0]["lr"])
@@ -314,8 +322,10 @@ def fit(
         state.update(epoch=epoch, history=[asdict(h) for h in history],
                      cpu_seconds=state["cpu_seconds"] + time.process_time() - c0,
                      train_seconds=state["train_seconds"] + time.perf_counter() - t0)
-        _save_atomic({"config": asdict(config), "spec": spec.to_dict(), "labels": labels, "net": net.state_dict(),
-                      "opt": opt.state_dict(), "sched": sched.state_dict(), "state": state}, ckpt_path)
+        if rank == 0:  # one checkpoint
+            _save_atomic({"config": asdict(config), "spec": spec.to_dict(), "labels": labels,
+                          "net": net.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                          "state": state}, ckpt_path)
         say(f"epoch {epoch:3d}  loss {stats.train_loss:.3f} acc {stats.train_acc:.3f} | valid loss {v_loss:.3f} "
             f"acc {v_acc:.3f} track {v_track:.3f} | {stats.windows_per_s:.0f} windows/s, {stats.seconds:.0f} s"
             f"{'  *' if state['best_epoch'] == epoch else ''}")
