@@ -172,16 +172,44 @@ def export(db: Path, kind: str, path: Path) -> str:
     return f"Saved {n:,} tracks to {path}"
 
 
+_NOTES = {"same": "already has this genre", "keep": "has a genre tag (overwrite is off)"}
+
+
 def plan_tags(db: Path, overwrite: bool, progress: ProgressFn, cancel: threading.Event) -> list[TagChange]:
-    """What writing genre tags would do to each analysed file (nothing is written)."""
-    raise NotImplementedError("the library core has no tag writing yet")
+    """What writing genre tags would do to each analysed file (each file's tag is read; nothing is written)."""
+    from genrelab.library import tags
+
+    with _open(db, readonly=True) as store:
+        plan = tags.plan_tags(store, overwrite=overwrite, progress=progress, cancel=cancel)
+    return [TagChange(c.path, ", ".join(c.old or []), c.new or "", c.action == "write",
+                      _NOTES.get(c.action, c.reason), source=c) for c in plan]
 
 
-def write_tags(db: Path, overwrite: bool, progress: ProgressFn, cancel: threading.Event) -> str:
-    """Write the genre tags (old values journaled in ``db``); a one-line summary (failures named)."""
-    raise NotImplementedError("the library core has no tag writing yet")
+def _report_line(report, verb: str) -> str:  # noqa: ANN001 - a genrelab.library.tags.TagReport
+    n = len(report.done)
+    text = f"{verb} the genre tag of {n:,} file{'s' if n != 1 else ''}"
+    for items, what in ((report.failed, "failed"), (report.skipped, "left alone")):
+        if items:
+            path, reason = items[0]
+            more = f" (and {len(items) - 1:,} more)" if len(items) > 1 else ""
+            text += f"; {len(items):,} {what}: {Path(path).name}: {reason}{more}"
+    return text
+
+
+def write_tags(db: Path, changes: list[TagChange], progress: ProgressFn, cancel: threading.Event) -> str:
+    """Write the confirmed ``changes`` (old values journaled in ``db`` first); a one-line summary that names
+    the failures (a failed write leaves its file as it was)."""
+    from genrelab.library import tags
+
+    with _open(db) as store, store.writer_lock():
+        report = tags.apply_tags(store, [c.source for c in changes if c.write], progress=progress, cancel=cancel)
+    return _report_line(report, "Wrote")
 
 
 def undo_tags(db: Path, progress: ProgressFn, cancel: threading.Event) -> str:
     """Restore every genre tag GenreLab wrote (and has not undone yet); a one-line summary."""
-    raise NotImplementedError("the library core has no tag undo yet")
+    from genrelab.library import tags
+
+    with _open(db) as store, store.writer_lock():
+        report = tags.undo_tags(store, progress=progress, cancel=cancel)
+    return _report_line(report, "Restored")

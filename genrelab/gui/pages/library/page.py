@@ -360,19 +360,23 @@ class LibraryPage(QWidget):
             return
         dialog = WriteTagsDialog(changes, overwrite, self)
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.accepted.connect(lambda: self.write_tags(overwrite))
-        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        dialog.accepted.connect(lambda: self.write_tags(changes))
+        dialog.finished.connect(lambda _r: self._dialog_closed(dialog))
         self.tag_dialog = dialog
         dialog.open()
 
-    def write_tags(self, overwrite: bool) -> None:
-        """Write the genre tags (after the dialog was accepted)."""
+    def _dialog_closed(self, dialog: WriteTagsDialog) -> None:
+        if self.tag_dialog is dialog:
+            self.tag_dialog = None
+        dialog.deleteLater()
+
+    def write_tags(self, changes: list[TagChange]) -> None:
+        """Write the confirmed ``changes`` (after the dialog was accepted)."""
         db = self.database()
-        self.tag_dialog = None
         self._tag_job = "write"
 
         def work(progress: ProgressFn, cancel: threading.Event) -> str:
-            return access.write_tags(db, overwrite, progress, cancel)
+            return access.write_tags(db, changes, progress, cancel)
 
         self.runner.submit("Writing genre tags", work, group=TAGS, on_done=self._tags_done,
                            on_failed=self._tags_failed, on_cancelled=self._tags_ended)

@@ -78,3 +78,4 @@ class TagChange:
     new: str
     write: bool
     note: str = ""
+    source: object = field(default=None, repr=False, compare=False)  # the core's plan line, applied as confirmed
