@@ -258,3 +258,16 @@ def test_the_frozen_app_says_how_to_train(qtbot, window, monkeypatch):
     qtbot.addWidget(page)
     assert "`train` extra" in page.notice.text() and "no torch" in page.notice.text()
     assert not page.start_button.isEnabled() and not page.options.isEnabled()
+
+
+def test_a_folder_of_mel_images_is_recognised(qtbot, window, tmp_path):
+    page = _page(window)
+    for genre in ("blues", "rock"):
+        (tmp_path / "imgs" / genre).mkdir(parents=True)
+        (tmp_path / "imgs" / genre / f"{genre}.00000.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
+    (tmp_path / "imgs" / "rock" / "rock.00001.png").write_bytes(b"JFIF not a png")
+    _pick(qtbot, page, tmp_path / "imgs")
+    assert page.dataset.images.isChecked() and page.dataset.summary.images
+    text = page.dataset.summary_text.toPlainText()
+    assert "3 spectrogram images in 2 classes" in text and "rock.00001.png: not a PNG image" in text
+    assert "--images" in page.options.command_text()

@@ -93,6 +93,10 @@ class DatasetPanel(QGroupBox):
 
     def _scanned(self, summary) -> None:  # noqa: ANN001 - DatasetSummary
         self.summary, self.scanning = summary, False
+        if summary.images != self.images.isChecked():  # recognised as images (or audio) by the scan
+            self.images.blockSignals(True)
+            self.images.setChecked(summary.images)
+            self.images.blockSignals(False)
         self.summary_text.setPlainText("\n".join(summary.lines()))
         self.summary_changed.emit(summary)
 

@@ -105,8 +105,9 @@ class DatasetSummary:
     def lines(self) -> list[str]:
         """The summary as a few lines for people."""
         what = "spectrogram images" if self.images else "audio files"
-        out = [f"{self.total} {what} in {len(self.counts)} classes"
-               + (f", {_duration(self.seconds)} in all" if self.seconds else "")]
+        length = f", about {_duration(self.seconds)} of 30-s clips" if self.images else \
+            f", {_duration(self.seconds)} in all"
+        out = [f"{self.total} {what} in {len(self.counts)} classes" + (length if self.seconds else "")]
         out.append("Clips per class: " + ", ".join(f"{k} {v}" for k, v in self.counts.items()))
         small = [k for k, v in self.counts.items() if v < 5]
         if small:
@@ -135,7 +136,7 @@ def _find_split_lists(folder: Path) -> tuple[list[str], list[str]]:
     """Split choices the folder offers beyond ``paper`` and ``kfold`` (``filtered``, ``lists:DIR``) and notes."""
     from training import splits
 
-    found, notes = [], []
+    found, notes, where = [], [], None
     try:
         where = splits.filtered_lists_dir(folder)
         found.append("filtered")
@@ -143,6 +144,8 @@ def _find_split_lists(folder: Path) -> tuple[list[str], list[str]]:
     except splits.SplitError:
         pass
     for candidate in (folder / "splits", folder.parent / "splits"):
+        if where is not None and candidate.resolve() == where.resolve():
+            continue
         try:
             lists = splits.find_lists(candidate)
         except splits.SplitError:
@@ -160,12 +163,24 @@ def summarise_dataset(folder: str | Path, images: bool = False, progress: Progre
                       cancel: CancelToken | None = None) -> DatasetSummary:
     """Scan a folder-per-class dataset: classes, clips per class, total duration, unreadable files, split lists.
 
-    Raises DatasetError (one line) for a folder training cannot use (missing, empty, one class...).
+    A folder with no audio but Mel images is summarised as images (``summary.images``). Raises DatasetError (one line) for a folder training cannot use (missing, empty, one class...).
     """
     from training import datasets
 
     folder = Path(folder)
-    entries, ignored = datasets.scan(folder, images=images)
+    try:
+        entries, ignored = datasets.scan(folder, images=images)
+    except datasets.DatasetError:
+        if images:
+            raise
+        try:  # a folder of GTZAN-style Mel images is recognised as such
+            entries, ignored = datasets.scan(folder, images=True)
+        except datasets.DatasetError:
+            raise_original = True
+        else:
+            raise_original, images = False, True
+        if raise_original:
+            raise
     counts = Counter(e.label for e in entries)
     seconds, unreadable, short = 0.0, [], []
     for i, entry in enumerate(entries):
