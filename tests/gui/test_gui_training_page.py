@@ -164,13 +164,11 @@ def test_train_cancel_resume_use_and_analyse(qtbot, window, dataset, settings, s
     assert len(analysis.timeline.times) > 0
 
 
-def test_reopening_a_finished_run(qtbot, window, tmp_path):
-    """A run folder (as the pipeline writes it) shows its curves, confusion matrix, metrics and report."""
-    page = _page(window)
-    run = tmp_path / "old-run"
-    run.mkdir()
+def _fake_run(run: Path) -> Path:
+    """A run folder as the pipeline writes it (metrics.json, report.md, log.txt; no model), on GTZAN's genres."""
     from genrelab.model.card import GTZAN_GENRES
 
+    run.mkdir(parents=True)
     labels = list(GTZAN_GENRES)
     confusion = [[4 if i == j else 0 for j in range(10)] for i in range(10)]
     confusion[1][0], confusion[1][1] = 2, 2
@@ -184,6 +182,13 @@ def test_reopening_a_finished_run(qtbot, window, tmp_path):
     (run / "metrics.json").write_text(json.dumps(metrics))
     (run / "report.md").write_text("# an old run\n\nSome text.\n")
     (run / "log.txt").write_text("epoch 1 ...\n")
+    return run
+
+
+def test_reopening_a_finished_run(qtbot, window, tmp_path):
+    """A run folder (as the pipeline writes it) shows its curves, confusion matrix, metrics and report."""
+    page = _page(window)
+    run = _fake_run(tmp_path / "old-run")
     page.open_run(run)
     qtbot.waitUntil(lambda: page.finished_run is not None and page.finished_run.folder == run, timeout=10000)
     assert page.curves.points("train_loss") == 3
@@ -271,3 +276,25 @@ def test_a_folder_of_mel_images_is_recognised(qtbot, window, tmp_path):
     text = page.dataset.summary_text.toPlainText()
     assert "3 spectrogram images in 2 classes" in text and "rock.00001.png: not a PNG image" in text
     assert "--images" in page.options.command_text()
+
+
+def test_screenshot_of_the_training_page_reopens_the_last_run(tmp_path, tiny_model, qapp):
+    """`genrelab --screenshot OUT.png --page train` in a fresh process: the page shows the last run it showed."""
+    import os
+    import subprocess
+    import sys
+
+    from PySide6.QtGui import QImage
+
+    run = _fake_run(tmp_path / "old-run")
+    conf = tmp_path / "config" / "GenreLab" / "GenreLab.conf"
+    conf.parent.mkdir(parents=True)
+    conf.write_text(f"[training]\nlast_run={run}\n")
+    out = tmp_path / "train.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"),
+               GENRELAB_NO_AUDIO="1")
+    result = subprocess.run([sys.executable, "-m", "genrelab", "--model", str(tiny_model), "--screenshot", str(out),
+                             "--page", "train"], capture_output=True, text=True, env=env, timeout=240)
+    assert result.returncode == 0, result.stderr
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1600, 1000)
