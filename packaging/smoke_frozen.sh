@@ -5,7 +5,8 @@
 #
 # Checks: `genrelab analyse` prints its line for the shipped demo track; a missing file is one error line;
 # `genrelab --screenshot` draws the window (every page this build has); `genrelab devices` runs (when the build
-# has that command); `genrelab train` says in one line that it needs the train extra; cold start time to a
+# has that command); `genrelab tag` and `similar` on two copies of the demo track (when the build has them);
+# `genrelab train` says in one line that it needs the train extra; cold start time to a
 # drawn window; the desktop entry installs from the bundle. Settings and data go to a temporary home: the
 # user's own are not touched.
 set -euo pipefail
@@ -105,6 +106,21 @@ if timeout 60 "$APP" --help | grep -Eq '^ +devices '; then
     fi
 else
     printf 'smoke: skip  this build has no `genrelab devices` command\n'
+fi
+if timeout 60 "$APP" --help | grep -Eq '^ +tag '; then  # the library: worker processes (spawn) from the bundle
+    mkdir -p "$work/music"
+    cp "$DEMO" "$work/music/one.flac"
+    cp "$DEMO" "$work/music/two.flac"
+    if timeout 300 "$APP" tag --db "$work/library.sqlite" --jobs 2 "$work/music" >"$work/tag.out" 2>"$work/tag.err" \
+        && grep -q "2 analysed" "$work/tag.out" \
+        && timeout 120 "$APP" similar --db "$work/library.sqlite" "$work/music/one.flac" >"$work/similar.out" 2>&1 \
+        && grep -q "two.flac" "$work/similar.out"; then
+        ok "tag (2 worker processes) and similar: $(head -1 "$work/tag.out")"
+    else
+        bad "tag/similar: $(tail -3 "$work/tag.out" "$work/tag.err" "$work/similar.out" 2>/dev/null)"
+    fi
+else
+    printf 'smoke: skip  this build has no `genrelab tag` command\n'
 fi
 status=0
 timeout 60 "$APP" train --data "$work" --out "$work/run" >"$work/train.out" 2>&1 || status=$?
