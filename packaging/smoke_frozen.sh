@@ -82,7 +82,12 @@ for page in live train library; do
     if [ "$status" = 0 ] && png_ok "$OUT/$page.png"; then
         ok "screenshot of the $page page: $OUT/$page.png"
     elif [ "$status" = 2 ] && grep -q "not part of this install" "$work/$page.log"; then
-        printf 'smoke: skip  the %s page is not in this build\n' "$page"
+        module="$page"; [ "$page" = train ] && module=training
+        if [ -e "$ROOT/genrelab/gui/pages/$module" ] || [ -e "$ROOT/genrelab/gui/pages/$module.py" ]; then
+            bad "the $page page is in the checkout (genrelab/gui/pages/$module) but not in the bundle"
+        else
+            printf 'smoke: skip  the %s page is not in this build (nor in the checkout)\n' "$page"
+        fi
     else
         bad "$page page: status $status: $(grep -v propagateSizeHints "$work/$page.log" | tail -5)"
     fi
