@@ -154,3 +154,25 @@ def test_devices_lists_the_monitor_source(sink):
     out = subprocess.run([sys.executable, "-m", "genrelab", "devices"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert sink.monitor in out.stdout and "what the computer plays" in out.stdout
+
+
+def test_ctrl_c_finishes_the_take_cleanly(sink, tmp_path):
+    out = tmp_path / "interrupted.wav"
+    proc = subprocess.Popen([sys.executable, "-m", "genrelab", "record", "--device", sink.monitor, "--out", str(out)],
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stderr.readline().startswith("recording")
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    err = proc.communicate(timeout=30)[1]
+    assert proc.returncode == 0, err
+    assert f"saved {out}" in err
+    info = sf.info(str(out))  # a finished file: its header states the length
+    assert 1.0 <= info.duration <= 3.0 and info.samplerate == SR
+    assert not list((tmp_path / "journal").glob("*.json"))
+
+
+def test_a_refused_rate_is_one_line(sink):
+    from genrelab.audio.record import Recorder, RecordError, resolve_input
+
+    with pytest.raises(RecordError, match="refuses 7 Hz"):
+        Recorder(resolve_input(sink.monitor), rate=7).start()

@@ -7,6 +7,7 @@ the Analyse page's :class:`SpectrogramControls`), wired by signals; the core wor
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -121,10 +122,10 @@ class LivePage(QWidget):
     def refresh_devices(self, recover: bool = False) -> None:
         """List the inputs in a worker (and, at start-up, repair takes a crash left unfinished)."""
         def work(_progress: ProgressFn, _cancel: threading.Event) -> tuple[list, str, list]:
-            from genrelab.audio.record import RecordError, list_inputs
+            from genrelab.audio.record import ENV_NO_AUDIO, RecordError, list_inputs
             from genrelab.audio.record_take import recover_unfinished
 
-            recovered = recover_unfinished() if recover else []
+            recovered = recover_unfinished() if recover and not os.environ.get(ENV_NO_AUDIO) else []
             try:
                 return list_inputs(), "", recovered
             except RecordError as exc:
