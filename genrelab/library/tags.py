@@ -177,7 +177,7 @@ def _safe_rewrite(path: str, kind: str, change) -> None:
     """Apply ``change(mutagen_file, tmp_path)`` to a copy of ``path`` and move the copy into place."""
     _writable(path)
     folder, name = os.path.split(path)
-    tmp = os.path.join(folder, f".{name}.genrelab-tmp")
+    tmp = os.path.join(folder, f".genrelab-tmp-{name}")  # hidden (scans skip it), same extension
     try:
         shutil.copy2(path, tmp)
         f = _open(tmp, kind)
@@ -284,7 +284,11 @@ def plan_tags(store: LibraryStore, *, under: Sequence[str | os.PathLike[str]] | 
                 elif state.values and not overwrite:
                     c.action, c.reason = "keep", "has a genre already (--overwrite replaces it)"
                 else:
-                    c.action = "write"
+                    try:
+                        _writable(r.path)
+                        c.action = "write"
+                    except TagError as exc:
+                        c.reason = str(exc).replace(" (left as it was)", "")
         plan.append(c)
     report(progress, 1.0, "tags read")
     return plan
