@@ -130,6 +130,7 @@ class SpectrogramControls(QWidget):
         self.db_range.setSingleStep(10)
         self.db_range.setSuffix(" dB")
         self.db_range.setValue(int(settings.db_range))
+        self.db_range.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Space and arrows stay with the page
         self.colormap = _combo([(c, c) for c in COLORMAPS], settings.colormap)
         self.axis = _combo([(text, key) for key, text in FREQUENCY_AXES.items()], settings.frequency_axis)
         self.analysis_hop = QDoubleSpinBox()
@@ -139,6 +140,7 @@ class SpectrogramControls(QWidget):
         self.analysis_hop.setSuffix(" s")
         self.analysis_hop.setValue(hop_s)
         self.analysis_hop.setKeyboardTracking(False)
+        self.analysis_hop.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.style = _combo([(text, key) for key, text in STYLES.items()], style)
         for label, widget in (("Max freq", self.fmax), ("Min freq", self.fmin), ("STFT scale", self.stft_scale),
                               ("Freq. labels", self.axis), ("dB range", self.db_range), ("Colormap", self.colormap),

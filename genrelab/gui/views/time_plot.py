@@ -50,6 +50,7 @@ class TimePlot(pg.PlotWidget):
         item.showAxis("right")
         right = item.getAxis("right")
         right.setStyle(showValues=False, tickLength=0)
+        right.setTicks([[], []])  # an empty margin: no line, no tick dots
         right.setPen(pg.mkPen(None))
         right.setWidth(RIGHT_WIDTH)
         self.show_time = show_time
