@@ -17,13 +17,18 @@ from genrelab.audio.synthesis import music_like
 from genrelab.errors import ModelError
 
 
-def best_time(fn: Callable[[], object], repeats: int) -> float:
-    """The shortest wall time of ``repeats`` calls of ``fn`` (seconds)."""
+def best_time(fn: Callable[[], object], repeats: int, budget_s: float | None = None) -> float:
+    """The shortest wall time of ``repeats`` calls of ``fn`` (seconds); with ``budget_s``, stop repeating once
+    that much time is spent (a slow model is timed fewer times, never less than once)."""
     times = []
+    spent = 0.0
     for _ in range(repeats):
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
+        spent += times[-1]
+        if budget_s is not None and spent >= budget_s:
+            break
     return min(times)
 
 
@@ -60,7 +65,27 @@ def _peak_rss_child(model: Path, audio: Path) -> tuple[float, float]:
 
 def run_benchmarks(model: Path | None = None, *, threads: int | None = None, quick: bool = False,
                    long: bool = False, echo: Callable[[str], None] | None = print) -> dict:
-    """Measure and return the numbers (and print them through ``echo``)."""
+    """Measure and return the numbers (and print them through ``echo``).
+
+    Without ``model`` (and without $GENRELAB_MODEL): every shipped model in turn; the result is the default
+    model's numbers with ``"models"``, the list of every model's numbers, added.
+    """
+    import os as _os
+
+    from genrelab.model.registry import ENV_MODEL, shipped_models
+
+    if model is None and not _os.environ.get(ENV_MODEL) and len(shipped_models()) > 1:
+        say = echo or (lambda _s: None)
+        reports = []
+        for path in shipped_models():
+            say(f"---- {path.name}")
+            reports.append(_run_one(path, threads=threads, quick=quick, long=long, echo=echo))
+        return {**reports[0], "models": reports}
+    return _run_one(model, threads=threads, quick=quick, long=long, echo=echo)
+
+
+def _run_one(model: Path | None, *, threads: int | None, quick: bool, long: bool,
+             echo: Callable[[str], None] | None) -> dict:
     from genrelab.analysis import analyse_file
     from genrelab.dsp import model_inputs, track_features, window_starts
     from genrelab.dsp import windows as dsp_windows
@@ -102,15 +127,15 @@ def run_benchmarks(model: Path | None = None, *, threads: int | None = None, qui
                 x = model_inputs(dsp_windows.cut(feats.db, starts[:batch], spec), spec)
                 engine.predict(x)  # warm-up
                 n_rep = max(1, (repeats * 64) // batch // (4 if quick else 1))
-                t = best_time(lambda x=x, e=engine: e.predict(x), n_rep)
+                t = best_time(lambda x=x, e=engine: e.predict(x), n_rep, budget_s=5.0)
                 row[f"windows_per_s_batch{batch}"] = batch / t
 
             def run_model(e=engine) -> None:  # the model's part of the analysis: batches of ~32 windows
                 for s in np.array_split(starts, max(1, len(starts) // 32)):
                     e.predict(model_inputs(dsp_windows.cut(feats.db, s, spec), spec))
 
-            t_model = best_time(run_model, repeats)  # best of as many runs as the end-to-end time below
-            t_e2e = best_time(lambda e=engine: analyse_file(track, e, 0.5), repeats)
+            t_model = best_time(run_model, repeats, budget_s=10.0)  # a slow model: timed once
+            t_e2e = best_time(lambda e=engine: analyse_file(track, e, 0.5), repeats, budget_s=10.0)
             row.update(end_to_end_s=t_e2e, model_s=t_model, model_share=t_model / t_e2e)
             report["backends"][name] = row
             say(f"{name:6s} {engine.description}: " + ", ".join(
