@@ -201,6 +201,8 @@ class Take:
                     last_sync = time.monotonic()
                     self._sync()
         finally:
+            if self.error is None and self.recorder.error is not None:  # the device failed during the take
+                self.error = self.recorder.error
             self._close()
 
     def _limit(self) -> int | None:

@@ -70,3 +70,22 @@ def test_live_page_records_the_monitor_and_opens_the_take(qtbot, audio_on, windo
     data, rate = sf.read(take_path, dtype="float32")
     assert rate == SR and data.shape[1] == 2 and len(data) / rate > 4.0
     assert not page.session.running and page.busy_reason() == ""
+
+
+@pytest.mark.audio_device
+def test_live_page_keeps_the_take_when_the_input_disappears(qtbot, audio_on, window):
+    sink = audio_on
+    page = window.show_page("live")
+    qtbot.waitUntil(lambda: page.panel.device.count() > 0, timeout=15000)
+    labels = [page.panel.device.itemData(i).name for i in range(page.panel.device.count())]
+    page.panel.device.setCurrentIndex(labels.index(sink.monitor))
+    page.panel.record.click()
+    qtbot.waitUntil(lambda: page.session.take is not None and page.session.take.seconds > 1.0, timeout=15000)
+    take_path = page.session.take.path
+    sink.remove()  # unplugged mid-take
+    qtbot.waitUntil(lambda: "unplugged" in page.panel.note.text() and not page.session.running, timeout=15000)
+    qtbot.waitUntil(lambda: page.last_take == take_path, timeout=15000)
+    assert "Saved" in page.panel.note.text() and window.current_page_key() == "live"
+    info = sf.info(str(take_path))
+    assert info.duration >= 1.0
+    assert not page.panel.record.isChecked() and page.busy_reason() == ""

@@ -292,7 +292,12 @@ class LivePage(QWidget):
             self.stop()
             return
         history = self.panel.history.value()
-        now = analyser.seconds
+        now = analyser.seconds  # since the take's first frame while recording (the analyser restarts with it)
+        peaks, clipped = analyser.take_levels()
+        self.panel.meter.set_levels(peaks, clipped)
+        self.panel.set_counters(now, recorder.dropouts, analyser.skipped)
+        if not self.isVisible():  # another page is shown: keep recording, skip the drawing
+            return
         frames = {}
         for name, image in self.session.images.items():
             frame = image.snapshot(history)
@@ -303,10 +308,6 @@ class LivePage(QWidget):
         if captured is not None:  # from the block's arrival in the audio callback to this frame
             self.latencies.append(time.monotonic() - captured)
             del self.latencies[:-400]
-        peaks, clipped = analyser.take_levels()
-        self.panel.meter.set_levels(peaks, clipped)
-        elapsed = take.seconds if take is not None else now
-        self.panel.set_counters(elapsed, recorder.dropouts, analyser.skipped)
 
     # ---- the window's questions --------------------------------------------------------------------------
     def busy_reason(self) -> str:
