@@ -90,7 +90,7 @@ def _tag_args(p: argparse.ArgumentParser) -> None:
 
 def _print_summary(summary, store) -> None:
     s = summary
-    rate = f" ({s.tracks_per_s:.1f} tracks/s)" if s.analysed else ""
+    rate = f" ({s.tracks_per_s:.1f} tracks/s after {s.elapsed_s - s.analyse_s:.1f} s of start-up)" if s.analysed else ""
     print(f"{s.scanned} audio files found: {s.analysed} analysed ({s.new} new, {s.changed} changed), "
           f"{s.unchanged} unchanged, {s.failed} failed, in {s.elapsed_s:.1f} s{rate}")
     if s.scan is not None:

@@ -86,7 +86,7 @@ ensure_venv() {
     fi
 }
 
-ensure_python_packages() {  # $1: "" for the app, "train,test" for the tests
+ensure_python_packages() {  # $1: "" for the app, "train,test,cluster" for the tests
     local extras="$1" spec="." stamp_file="$VENV/.genrelab-installed"
     [ -n "$extras" ] && spec=".[$extras]"
     if [ -f "$stamp_file" ] && grep -qxF "$(stamp_for "$extras")" "$stamp_file" \
@@ -128,7 +128,7 @@ case "$mode" in
         ensure_venv
         # The test install is a superset of the app's: keep it rather than reinstalling.
         if ! { [ -f "$VENV/.genrelab-installed" ] \
-            && grep -qxF "$(stamp_for train,test)" "$VENV/.genrelab-installed"; }; then
+            && grep -qxF "$(stamp_for train,test,cluster)" "$VENV/.genrelab-installed"; }; then
             ensure_python_packages ""
         fi
         if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] && [ -z "${QT_QPA_PLATFORM:-}" ]; then
@@ -140,7 +140,7 @@ case "$mode" in
     test)
         install_debs "${APP_DEBS[@]}" "${TEST_DEBS[@]}"
         ensure_venv
-        ensure_python_packages "train,test"
+        ensure_python_packages "train,test,cluster"
         ensure_pulseaudio
         export QT_QPA_PLATFORM=offscreen
         status=0

@@ -241,6 +241,7 @@ class RunSummary:
     analysed: int = 0
     failed: int = 0
     elapsed_s: float = 0.0
+    analyse_s: float = 0.0  # the analysis alone (no scan, no executor start-up)
     cancelled: bool = False
     failures: list[tuple[str, str]] = field(default_factory=list)  # this run's (path, reason)
     missing: list[str] = field(default_factory=list)
@@ -249,7 +250,8 @@ class RunSummary:
 
     @property
     def tracks_per_s(self) -> float:
-        return self.analysed / self.elapsed_s if self.elapsed_s > 0 else 0.0
+        """Tracks analysed per second of analysis (scan and executor start-up not counted)."""
+        return self.analysed / self.analyse_s if self.analyse_s > 0 else 0.0
 
 
 @dataclass
@@ -393,6 +395,7 @@ def tag_library(
             if hasattr(ex, "close"):
                 ex.close()
         summary.elapsed_s = time.perf_counter() - t0
+        summary.analyse_s = time.perf_counter() - t_start
         if cancel is not None and cancel.is_set():
             summary.cancelled = True
             check_cancel(cancel)
