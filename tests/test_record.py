@@ -207,3 +207,30 @@ def test_rolling_genre_never_queues_more_than_one_window(tiny_model):
     assert analyser.skipped > 0 and len(analyser.estimates) + analyser.skipped == due
     assert len(analyser.estimates) <= 5  # one running, one waiting, newest wins: no backlog was worked off
     assert analyser.estimates[-1].index == due - 1  # the newest window is always the one computed
+
+
+def test_levels_and_the_clip_light():
+    recorder = Recorder(DEVICE)
+    analyser = LiveAnalyser(recorder, start_frame=0)
+    quiet = np.full((4410, 2), 0.25, np.float32)
+    quiet[:, 1] = 0.5
+    recorder.ring.write(quiet)
+    analyser.step()
+    peak, clipped = analyser.take_levels()
+    assert peak.tolist() == [0.25, 0.5] and not clipped
+    loud = quiet.copy()
+    loud[100, 0] = 1.0  # one full-scale sample
+    recorder.ring.write(loud)
+    analyser.step()
+    assert analyser.take_levels()[1]
+    assert analyser.take_levels()[1] is False  # read once, then reset
+    x, y = analyser.waveform(1.0)
+    assert len(x) == len(y) > 0 and y.max() == pytest.approx(0.75)  # the mono downmix: (1.0 + 0.5) / 2
+
+
+def test_cli_without_audio_says_so_in_one_line(monkeypatch):
+    monkeypatch.setenv("GENRELAB_NO_AUDIO", "1")
+    for argv in (["devices"], ["record", "--seconds", "1"]):
+        out = subprocess.run([sys.executable, "-m", "genrelab", *argv], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 2
+        assert out.stderr.strip() == "error: audio input is disabled (GENRELAB_NO_AUDIO is set)"
