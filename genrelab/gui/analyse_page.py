@@ -364,6 +364,8 @@ class AnalysePage(PageLayout, SpectraMixin, ExplainMixin, TransportMixin, QWidge
         if index == self.selected_window:
             return
         self.selected_window = index
+        if self.occlusion is not None and self.occlusion_index != index:  # it explained another window
+            self.clear_explanation()
         if index is None:
             for view in self.views:
                 view.show_window(None)

@@ -46,6 +46,9 @@ class ExplainMixin:
         self.status.emit("Masking patches of the selected window…")
 
     def _on_occlusion(self, result: tuple[int, OcclusionMap, np.ndarray]) -> None:
+        if result[0] != self.selected_window:  # the selection moved on while it ran
+            self.status.emit("Why this genre? finished for a window no longer selected: press W again")
+            return
         self.occlusion_index, self.occlusion, self._occlusion_rows = result
         self._draw_occlusion()
         self._set_track_controls(True)

@@ -277,8 +277,9 @@ def test_model_input_and_why_explain_the_one_selected_window(qtbot, window, song
     for view in page.views:
         assert view.window_region.isVisible(), view.name
         assert view.window_region.getRegion() == pytest.approx(span, abs=1e-6), view.name
-    page.seek(2.0)  # a new selection: the model input follows it
+    page.seek(2.0)  # a new selection: the model input follows it, the old window's map goes
     qtbot.waitUntil(lambda: page.input_view.current.index == page.window_index_at(2.0), timeout=5000)
+    assert page.occlusion is None and not page.mel.overlay.isVisible()
 
 
 def test_waveform_readout_is_the_signal_not_the_mouse_height(qtbot, window, song):
