@@ -25,8 +25,9 @@ TINY = {"epochs": 4, "patience": 4, "batch_size": 8, "width": 8, "hidden": 16, "
 
 @pytest.fixture(autouse=True)
 def _own_data_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Runs and user models go under the test's folder (platformdirs reads XDG_DATA_HOME)."""
+    """Runs, user models and the feature cache go under the test's folder (platformdirs reads XDG_*)."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
 
 
 @pytest.fixture(scope="module")
@@ -194,9 +195,9 @@ def test_reopening_a_finished_run(qtbot, window, tmp_path):
     assert page.curves.points("train_loss") == 3
     assert page.curves.best_lines["acc"].value() == 2
     rows = page.results.metrics.rows()
-    assert rows[0][3] == "0.750" and rows[-1][0].startswith("paper") and rows[-1][3] == "0.810"  # the paper's 0.81
+    assert rows[0][3] == "0.750" and rows[-1][0] == "paper (ResNet-BiGRU, MEL)" and rows[-1][3] == "0.810"  # the paper's 0.81
     assert page.results.confusion.cell(1, 0) == "2"
-    assert "Some text." in page.results.report.toPlainText()
+    assert "Some text." in page.report.toPlainText()
     assert "epoch 1" in page.log.toPlainText()
     assert not page.use_button.isEnabled()  # no model.onnx in this folder
     page.open_run(tmp_path)  # not a run: one line, nothing else changes

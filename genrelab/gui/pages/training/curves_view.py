@@ -29,8 +29,8 @@ class CurvesView(QWidget):
                       "acc": self.graphics.addPlot(title="Accuracy per epoch")}
         self.plots["acc"].setYRange(0, 1.02, padding=0)
         self.curves: dict[str, pg.PlotDataItem] = {}
-        for plot in self.plots.values():
-            plot.addLegend(offset=(-10, 10))
+        for key, plot in self.plots.items():  # loss falls, accuracy rises: legends where the curves are not
+            plot.addLegend(offset=(-10, 10) if key == "loss" else (-10, -10))
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setLabel("bottom", "epoch")
         for key, (plot, name, colour, dashed) in SERIES.items():

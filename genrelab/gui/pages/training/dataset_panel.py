@@ -40,7 +40,7 @@ class DatasetPanel(QGroupBox):
         self.summary_text = QPlainTextEdit(self)
         self.summary_text.setReadOnly(True)
         self.summary_text.setPlaceholderText("Choose a dataset folder: it is scanned at once.")
-        self.summary_text.setMaximumHeight(150)
+        self.summary_text.setMaximumHeight(110)
         row = QHBoxLayout()
         row.addWidget(self.folder_edit, 1)
         row.addWidget(self.browse)

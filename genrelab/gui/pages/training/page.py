@@ -29,7 +29,7 @@ from genrelab.gui.pages.training.dataset_panel import DatasetPanel
 from genrelab.gui.pages.training.log_pane import LogPane
 from genrelab.gui.pages.training.options_panel import OptionsPanel
 from genrelab.gui.pages.training.progress_panel import ProgressPanel
-from genrelab.gui.pages.training.results_view import ResultsView
+from genrelab.gui.pages.training.results_view import ReportView, ResultsView
 from genrelab.gui.workers import JobRunner
 
 if TYPE_CHECKING:
@@ -104,6 +104,7 @@ class TrainingPage(QWidget):
         self.progress = ProgressPanel(self)
         self.curves = CurvesView(self)
         self.results = ResultsView(self)
+        self.report = ReportView(self)
         self.log = LogPane(self)
         self.notice = QLabel("", self)
         self.notice.setWordWrap(True)
@@ -142,6 +143,7 @@ class TrainingPage(QWidget):
         left_layout.addStretch(1)
         self.lower_tabs = QTabWidget(self)
         self.lower_tabs.addTab(self.results, "Results")
+        self.lower_tabs.addTab(self.report, "Report")
         self.lower_tabs.addTab(self.log, "Log")
         right_split = QSplitter(Qt.Orientation.Vertical, self)
         right_split.addWidget(self.curves)
@@ -242,6 +244,7 @@ class TrainingPage(QWidget):
                 return
         self.curves.clear()
         self.results.clear()
+        self.report.clear_report()
         self.log.set_log("")
         self._launch(argv)
 
@@ -357,21 +360,24 @@ class TrainingPage(QWidget):
             run = jobs.read_run(folder)
             try:
                 paper = jobs.paper_numbers(run.architecture, run.kind, run.split, run.labels)
+                from training.report import ARCH_NAMES
+
+                name = f"paper ({ARCH_NAMES.get(run.architecture, run.architecture)}, {run.kind.upper()})"
             except ImportError:  # an install without the training package
-                paper = None
-            return run, paper
+                paper, name = None, ""
+            return run, paper, name
 
         self.window_.runner.submit("Opening a training run", work, group="training-open", visible=False,
                                    on_done=self._run_opened, on_failed=self._open_failed,
                                    on_cancelled=self._open_cancelled)
 
-    def _run_opened(self, loaded: tuple[Any, Any]) -> None:
-        run, paper = loaded
+    def _run_opened(self, loaded: tuple[Any, Any, str]) -> None:
+        run, paper, name = loaded
         self._loading_run = False
         self.finished_run = run
         self.curves.set_history(run.history, run.best_epoch)
-        name = f"{run.architecture} {run.kind}" if paper else ""
         self.results.show_run(run, paper, name)
+        self.report.show_run(run)
         if run.log:
             self.log.set_log(run.log)
         self.settings.training_last_run = str(run.folder)

@@ -1,4 +1,4 @@
-"""A finished run's results: metrics beside the paper's, per-class recall, confusion matrix, the report."""
+"""A finished run's results: metrics beside the paper's, per-class recall, confusion matrix; its report."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QTableWidget,
     QTableWidgetItem,
-    QTabWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -50,6 +49,7 @@ class MetricsTable(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.table = _table(0, list(METRIC_COLUMNS))
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.note = QLabel("", self)
         self.note.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -66,7 +66,7 @@ class MetricsTable(QWidget):
                 rows.append([part, level, str(s.get("n", "")), _fmt(s.get("accuracy")), _fmt(s.get("precision")),
                              _fmt(s.get("recall")), _fmt(s.get("f1"))])
         if paper:
-            rows.append([f"paper: {paper_name}", "window", "", _fmt(paper.get("accuracy")),
+            rows.append([paper_name or "paper", "window", "", _fmt(paper.get("accuracy")),
                          _fmt(paper.get("precision")), _fmt(paper.get("recall")), _fmt(paper.get("f1"))])
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
@@ -87,7 +87,8 @@ class MetricsTable(QWidget):
 
 
 class ConfusionView(QWidget):
-    """The confusion matrix (rows true, columns predicted) with row-normalised colours, and per-class recall."""
+    """The confusion matrix (rows true, columns predicted) with row-normalised colours, of a chosen part and
+    level, and the per-class recall beside the metrics (:attr:`recall`, placed by :class:`ResultsView`)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,16 +97,13 @@ class ConfusionView(QWidget):
         self.matrix = _table(0, [])
         self.recall = _table(0, ["Class", "Recall (track)", "Recall (window)"])
         top = QHBoxLayout()
-        top.addWidget(QLabel("Confusion matrix of", self))
+        top.addWidget(QLabel("Confusion matrix (rows true, columns predicted) of", self))
         top.addWidget(self.which)
         top.addStretch(1)
-        body = QHBoxLayout()
-        body.addWidget(self.matrix, 3)
-        body.addWidget(self.recall, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
-        layout.addLayout(body)
+        layout.addWidget(self.matrix)
         self.evaluations: dict[str, dict[str, Any]] = {}
         self.labels: list[str] = []
 
@@ -132,9 +130,10 @@ class ConfusionView(QWidget):
         labels = self.labels
         self.matrix.setColumnCount(len(labels))
         self.matrix.setRowCount(len(labels))
-        self.matrix.setHorizontalHeaderLabels([f"→{g}" for g in labels])
+        self.matrix.setHorizontalHeaderLabels([g[:5] for g in labels])  # full names in the tooltips
         self.matrix.setVerticalHeaderLabels(labels)
         self.matrix.verticalHeader().setVisible(True)
+        self.matrix.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         for i, row in enumerate(cm):
             total = max(sum(row), 1)
             for j, count in enumerate(row):
@@ -157,28 +156,43 @@ class ConfusionView(QWidget):
         return item.text() if item else ""
 
 
-class ResultsView(QTabWidget):
-    """Tabs: metrics (with the paper's), confusion matrix and per-class recall, the report (report.md)."""
+class ResultsView(QWidget):
+    """Metrics (with the paper's) and per-class recall on the left, the confusion matrix on the right."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.metrics = MetricsTable(self)
         self.confusion = ConfusionView(self)
-        self.report = QTextBrowser(self)
-        self.report.setOpenExternalLinks(True)
-        self.addTab(self.metrics, "Metrics")
-        self.addTab(self.confusion, "Confusion && recall")
-        self.addTab(self.report, "Report")
+        left = QVBoxLayout()
+        left.addWidget(self.metrics, 2)
+        left.addWidget(self.confusion.recall, 3)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(left, 5)
+        layout.addWidget(self.confusion, 4)
         self.clear()
 
     def clear(self) -> None:
         self.metrics.show_metrics({}, None)
         self.confusion.show_evaluations({}, [])
-        self.report.setMarkdown("*The results appear here when a run finishes, or open a finished run.*")
 
     def show_run(self, run: Any, paper: dict[str, float] | None, paper_name: str = "") -> None:
         """A finished run (:class:`~genrelab.gui.pages.training.jobs.RunFiles`)."""
         self.metrics.show_metrics(run.evaluations, paper, paper_name)
         self.confusion.show_evaluations(run.evaluations, run.labels)
-        self.report.document().setBaseUrl(run.folder.as_uri() + "/")
-        self.report.setMarkdown(run.report_md or "*This run has no report.md.*")
+
+
+class ReportView(QTextBrowser):
+    """The run's report.md (its images load from the run folder)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenExternalLinks(True)
+        self.clear_report()
+
+    def clear_report(self) -> None:
+        self.setMarkdown("*The report appears here when a run finishes, or open a finished run.*")
+
+    def show_run(self, run: Any) -> None:
+        self.document().setBaseUrl(run.folder.as_uri() + "/")
+        self.setMarkdown(run.report_md or "*This run has no report.md.*")
