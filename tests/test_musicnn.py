@@ -46,3 +46,46 @@ def test_checkpoint_reader_gives_the_committed_weights(tmp_path):
         assert sorted(fresh.files) == sorted(committed.files)
         for k in fresh.files:
             np.testing.assert_array_equal(fresh[k], committed[k])
+
+
+# ---- the transfer net: adapter inside the graph, export, both engines ---------------------------------------
+def test_adapter_maps_the_app_window_onto_musicnn_input():
+    from genrelab.dsp import GTZAN_IMAGE_STRIDE, FeatureSpec
+    from genrelab.model.musicnn import Adapter
+
+    spec = FeatureSpec(frame_stride=GTZAN_IMAGE_STRIDE)
+    adapter = Adapter(spec.to_dict()).eval()
+    assert adapter.mel.shape == (96, 128) and adapter.time.shape == (spec.window_columns, 187)
+    np.testing.assert_allclose(adapter.mel.sum(1).numpy(), 1.0, atol=1e-6)  # interpolation weights
+    np.testing.assert_allclose(adapter.time.sum(0).numpy(), 1.0, atol=1e-6)
+    flat = torch.full((1, 1, 128, spec.window_columns), 1.0)  # 0 dB re the window's maximum everywhere
+    adapter.offset_db.fill_(-20.0)
+    out = adapter(flat)
+    assert out.shape == (1, 187, 96)
+    np.testing.assert_allclose(out.numpy(), np.log10(1 + 1e4 * 10 ** (-20 / 10)), rtol=1e-5)
+    floor = adapter(torch.full_like(flat, -1.0))  # the floor (-80 dB) maps far below
+    assert float(floor.max()) < float(out.min())
+
+
+def test_transfer_model_exports_with_embedding_and_both_engines_agree(tmp_path):
+    from genrelab.dsp import GTZAN_IMAGE_STRIDE, FeatureSpec
+    from genrelab.model.card import GTZAN_GENRES, ModelCard
+    from genrelab.model.engine import OnnxEngine, TorchEngine
+    from genrelab.model.export import export_onnx
+    from training.musicnn_transfer import build_transfer
+
+    spec = FeatureSpec(frame_stride=GTZAN_IMAGE_STRIDE)
+    torch.manual_seed(0)
+    net = build_transfer(spec, 10, backbone="mtt", hidden=16).eval()
+    params = {"architecture": "musicnn_transfer", "input_shape": list(spec.model_input_shape), "n_classes": 10,
+              "hidden": 16, "spec": spec.to_dict(), "backbone": "mtt", "finetune": "none"}
+    card = ModelCard("musicnn test", list(GTZAN_GENRES), spec, params)
+    path = export_onnx(net, card, tmp_path / "m.onnx")
+    x = np.random.default_rng(1).uniform(-1, 1, (3, *spec.model_input_shape)).astype(np.float32)
+    p_onnx, e_onnx = OnnxEngine(path, device="cpu").predict_with_embedding(x)
+    p_torch, e_torch = TorchEngine(path, device="cpu").predict_with_embedding(x)
+    assert p_onnx.shape == (3, 10) and e_onnx.shape == (3, 1506)
+    assert np.abs(p_onnx - p_torch).max() <= 1e-4 and np.abs(e_onnx - e_torch).max() <= 1e-3
+    with torch.inference_mode():
+        np.testing.assert_allclose(torch.softmax(net(torch.from_numpy(x)), 1).numpy(), p_onnx, atol=1e-4)
+    assert np.abs(p_onnx - p_onnx[:1]).max() > 1e-5  # different windows, different answers
