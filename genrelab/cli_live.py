@@ -91,6 +91,7 @@ def run_record(args: argparse.Namespace) -> int:
     target = args.out if args.out is not None else (args.folder or default_recordings_folder())
     take = None
     analyser = None
+    shown = 0
 
     def on_term(_signum: int, _frame: object) -> None:
         raise _Stop()
@@ -108,7 +109,6 @@ def run_record(args: argparse.Namespace) -> int:
         limit = f"{args.seconds:g} s" if args.seconds else "until Ctrl-C"
         print(f"recording {device.name} ({recorder.rate} Hz, {recorder.channels} ch) to {take.path} ({limit})",
               file=sys.stderr, flush=True)
-        shown = 0
         while not take.done.wait(0.05):
             if analyser is not None:
                 shown = _print_estimates(analyser, shown)
@@ -119,14 +119,23 @@ def run_record(args: argparse.Namespace) -> int:
             take.stop()
             if take.frames == 0:
                 take.path.unlink(missing_ok=True)
+        recorder.stop()
+        if analyser is not None:
+            analyser.stop(drain=False)
         raise
     finally:
         signal.signal(signal.SIGTERM, old_term)
+    if take is None:  # interrupted before the file existed
+        raise KeyboardInterrupt
     result = take.stop()
     recorder.stop()
     if analyser is not None:
         analyser.stop()
         _print_estimates(analyser, shown)
+    if result.frames == 0 and result.error is None:
+        result.path.unlink(missing_ok=True)
+        print("nothing was recorded (no file kept)", file=sys.stderr)
+        return 130
     notes = [f"{result.dropouts} dropouts"]
     if result.lost_frames:
         notes.append(f"{result.lost_frames / result.rate:.2f} s lost (the disk was too slow)")

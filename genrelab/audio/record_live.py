@@ -41,7 +41,7 @@ ENVELOPE_POINTS = 12000  # min/max pairs across the waveform history (5 ms each 
 ColumnsFn = Callable[[str, FeatureSpec, float, int, np.ndarray], None]
 
 
-@dataclass
+@dataclass(eq=False)
 class GenreEstimate:
     """The model's answer for window ``index``: centre and first-column times (s since the analyser's origin)."""
 

@@ -270,7 +270,7 @@ class LivePage(QWidget):
     # ---- drawing -----------------------------------------------------------------------------------------
     def _on_estimate(self, estimate: Any) -> None:  # GenreEstimate
         analyser = self.session.analyser
-        if analyser is None or estimate not in analyser.estimates:
+        if analyser is None or not any(e is estimate for e in analyser.estimates[-8:]):
             return  # from an analyser that has been replaced
         probs = estimate.probs
         order = np.argsort(probs)[::-1]
