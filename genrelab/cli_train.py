@@ -48,6 +48,14 @@ def _add_train_options(p: argparse.ArgumentParser, *, grid: bool = False) -> Non
         p.add_argument("--finetune", choices=("none", "frontend", "midend1", "midend2", "midend3", "backend"),
                        default="none", help="musicnn-transfer: train this backbone layer and those above it "
                        "(default none: frozen backbone, its features computed once)")
+        p.add_argument("--distill", type=Path, default=None, metavar="MODEL",
+                       help="distil a musicnn-transfer model (its model.onnx) into this one: soft targets on its "
+                            "train windows")
+        p.add_argument("--distill-alpha", type=float, default=0.7,
+                       help="weight of the teacher's soft targets in the loss (default 0.7)")
+        p.add_argument("--distill-temperature", type=float, default=2.0, help="softening temperature (default 2)")
+        p.add_argument("--init-from", type=Path, default=None, metavar="MODEL",
+                       help="start from this model's weights (same architecture and input)")
         p.add_argument("--input", choices=("mel", "stft"), default="mel", help="spectrogram kind (default mel)")
     p.add_argument("--image", choices=("native", "paper"), default="native",
                    help="native bands x columns input, or the paper's 224x224 RGB image (default native)")
@@ -101,7 +109,10 @@ def _pipeline_config(args: argparse.Namespace, arch: str, kind: str, out: Path):
         raise GenreLabError("--eval-hop must be positive, --epochs and --windows-per-clip at least 1, "
                             "--batch-size at least 2")
     try:
-        extra = {"backbone": args.backbone, "finetune": args.finetune} if hasattr(args, "backbone") else {}
+        extra = {"backbone": args.backbone, "finetune": args.finetune,
+                 "distill": str(args.distill) if args.distill else None, "distill_alpha": args.distill_alpha,
+                 "distill_temperature": args.distill_temperature,
+                 "init_from": str(args.init_from) if args.init_from else None} if hasattr(args, "backbone") else {}
         train = TrainConfig(architecture=arch, base_width=args.width, hidden=args.hidden, pretrained=args.pretrained,
                             **extra,
                             epochs=args.epochs, patience=args.patience, batch_size=args.batch_size, lr=args.lr,

@@ -119,14 +119,13 @@ def build_transfer(spec: FeatureSpec, n_classes: int, *, backbone: str = "msd", 
     return net
 
 
-def _index_key(clips, index, spec: FeatureSpec, backbone: str) -> str:
+def _index_key(clips, index, spec: FeatureSpec, backbone: str, net_offsets: np.ndarray) -> str:
     h = hashlib.sha1()
     h.update(json.dumps([spec.to_dict(), backbone]).encode())
     for c, s in index:
         h.update(f"{clips[c].clip_id}:{s};".encode())
         h.update(hashlib.sha1(clips[c].db.tobytes()).digest() if s == index[0][1] and c == index[0][0] else b"")
-    offsets, _ = load_offsets(spec)
-    h.update(offsets.tobytes())
+    h.update(net_offsets.tobytes())
     return h.hexdigest()[:16]
 
 
@@ -143,7 +142,8 @@ def cached_embeddings(net, clips, index, spec: FeatureSpec, cache: Path, *, batc
 
     say = log or (lambda _s: None)
     cache.mkdir(parents=True, exist_ok=True)
-    key = _index_key(clips, index, spec, net.backbone_name)
+    key = _index_key(clips, index, spec, net.backbone_name,
+                     net.adapter.offset_db.detach().cpu().numpy().astype(np.float32))
     final = cache / f"emb-{key}.npy"
     if final.exists():
         return np.load(final)
@@ -173,6 +173,24 @@ def cached_embeddings(net, clips, index, spec: FeatureSpec, cache: Path, *, batc
     for p in cache.glob(f"emb-{key}.part*.npy"):
         p.unlink()
     return emb
+
+
+def teacher_logits(model_path: Path, clips, index, spec: FeatureSpec, workdir: Path, *, log=None,
+                   cancel=None) -> np.ndarray:
+    """A musicnn transfer model's logits (N, n_classes) on windows ``index`` (its features from the cache)."""
+    import torch
+
+    from genrelab.model.torch_weights import net_from_onnx
+
+    net, card = net_from_onnx(Path(model_path))
+    if card.architecture != "musicnn_transfer":
+        raise ValueError(f"{model_path}: the teacher must be a musicnn_transfer model (not {card.architecture})")
+    if card.spec != spec:
+        raise ValueError(f"{model_path}: the teacher was trained on other features than the student")
+    cache = Path(os.environ.get("GENRELAB_MUSICNN_CACHE", Path(workdir) / "musicnn-cache"))
+    emb = cached_embeddings(net.eval(), clips, index, spec, cache, log=log, cancel=cancel)
+    with torch.inference_mode():
+        return net.classify(torch.from_numpy(emb)).numpy()
 
 
 def fit_frozen(train, valid, spec: FeatureSpec, labels: list[str], config, workdir: Path, *, on_epoch=None,

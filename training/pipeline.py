@@ -265,6 +265,19 @@ def _check_pretrained(train: TrainConfig, spec: FeatureSpec, n_classes: int, say
     """Try ImageNet weights when asked; on failure say why and train from scratch."""
     if train.architecture == "musicnn_transfer":
         return replace(train, pretrained=None), musicnn_initialisation(train, spec)
+    if train.distill or train.init_from:
+        from genrelab.model.card import read_card
+
+        parts = []
+        if train.init_from:
+            parts.append(f"weights initialised from {read_card(train.init_from).name} ({Path(train.init_from).name})")
+        if train.distill:
+            teacher = read_card(train.distill)
+            acc = teacher.metrics.get("valid", {}).get("track_accuracy")
+            parts.append(f"distilled from {teacher.name} (valid track accuracy {acc}): loss = "
+                         f"{train.distill_alpha:g} x KL to its softened answers (T {train.distill_temperature:g}) "
+                         f"+ {1 - train.distill_alpha:g} x cross-entropy, on its train windows")
+        return replace(train, pretrained=None), "; ".join(parts)
     if train.pretrained in (None, "none"):
         return replace(train, pretrained=None), SCRATCH
     from genrelab.model.nets import build

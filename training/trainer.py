@@ -38,6 +38,10 @@ class TrainConfig:
     pretrained: str | None = None
     backbone: str = "msd"
     finetune: str = "none"
+    distill: str | None = None
+    distill_alpha: float = 0.7
+    distill_temperature: float = 2.0
+    init_from: str | None = None
     epochs: int = 100
     patience: int = 10
     batch_size: int = 32
@@ -231,6 +235,25 @@ def fit(
     net = net.to(memory_format=torch.channels_last)  # oneDNN's fast layout: about 2x faster training on CPU
     rank, size = distributed.world()  # under torchrun: each process trains on its share of every batch
     model = distributed.wrap(net)
+    if config.init_from:
+        from genrelab.model.torch_weights import net_from_onnx
+
+        start, _ = net_from_onnx(Path(config.init_from))
+        net.load_state_dict(start.state_dict())
+        say(f"initialised from {config.init_from}")
+    teacher = None
+    if config.distill:
+        from training.musicnn_transfer import teacher_logits
+
+        t_index = all_windows(train, spec, spec.window_s)
+        teacher = (t_index, teacher_logits(Path(config.distill), train, t_index, spec, workdir, log=say,
+                                           cancel=cancel))
+        by_clip: dict[int, list[int]] = {}
+        for k, (c, _s) in enumerate(t_index):
+            by_clip.setdefault(c, []).append(k)
+        t_acc = float((teacher[1].argmax(1) == y_train[[c for c, _ in t_index]]).mean())
+        say(f"distilling from {config.distill}: {len(t_index)} teacher windows (teacher train window accuracy "
+            f"{t_acc:.3f}), alpha {config.distill_alpha:g}, temperature {config.distill_temperature:g}")
     opt = torch.optim.AdamW([p for p in net.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", factor=0.5, patience=4)
     loss_fn = nn.CrossEntropyLoss()
@@ -260,6 +283,12 @@ def fit(
         rng = np.random.default_rng([config.seed, epoch])
         torch.manual_seed(config.seed * 100_003 + epoch)
         index = fixed if config.fixed_windows else random_windows(train, spec, config.windows_per_clip, rng)
+        soft = None
+        if teacher is not None:  # windows where the teacher's answer is known: a random few of each clip's
+            picks = [int(k) for ks in by_clip.values()
+                     for k in rng.choice(ks, size=min(len(ks), config.windows_per_clip), replace=False)]
+            index = [teacher[0][k] for k in picks]
+            soft = torch.from_numpy(teacher[1][picks])
         if "shift" in config.augment:
             index = _shifted(index, train, spec, rng)
         order = rng.permutation(len(index))
@@ -288,8 +317,16 @@ def fit(
                 logits = model(lam * xt + (1 - lam) * xt[perm])
                 loss = lam * loss_fn(logits, yt) + (1 - lam) * loss_fn(logits, yt[perm])
             else:
+                lam, perm = 1.0, None
                 logits = model(xt)
                 loss = loss_fn(logits, yt)
+            if soft is not None:  # distillation: the teacher's softened answers on the same windows
+                temp = config.distill_temperature
+                target = torch.softmax(soft[torch.from_numpy(np.asarray(sel[rank::size]))] / temp, dim=1)
+                if perm is not None:
+                    target = lam * target + (1 - lam) * target[perm]
+                kd = nn.functional.kl_div(torch.log_softmax(logits / temp, dim=1), target, reduction="batchmean")
+                loss = config.distill_alpha * temp * temp * kd + (1 - config.distill_alpha) * loss
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
