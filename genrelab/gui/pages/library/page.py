@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
@@ -112,6 +113,8 @@ class LibraryPage(QWidget):
         self.tags.undo_requested.connect(self.ask_undo)
         self.db_button.clicked.connect(self.choose_database)
         window.engine_state.changed.connect(self._update_enabled)
+        find = QShortcut(QKeySequence.StandardKey.Find, self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        find.activated.connect(lambda: (self.table.filter_box.setFocus(), self.table.filter_box.selectAll()))
 
         self._live = QTimer(self)
         self._live.setSingleShot(True)

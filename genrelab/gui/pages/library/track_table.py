@@ -51,7 +51,7 @@ class TrackTable(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         bar = QHBoxLayout()
         self.filter_box = QLineEdit()
-        self.filter_box.setPlaceholderText("Filter by path or genre…")
+        self.filter_box.setPlaceholderText("Filter by path or genre… (Ctrl+F)")
         self.filter_box.setClearButtonEnabled(True)
         self.filter_box.setObjectName("library_filter")
         self.genre_box = QComboBox()
