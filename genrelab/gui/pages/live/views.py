@@ -76,6 +76,8 @@ class LiveViews(QWidget):
             view.colour_bar.setToolTip("Colour scale: 0 dB is a full-scale sine (dBFS); the dB range control "
                                        "sets how far down the colours reach")
         self.paints = _PaintCounter(self.stft.viewport())
+        self.timeline.getPlotItem().getAxis("bottom").enableAutoSIPrefix(False)
+        self.waveform.getPlotItem().setXRange(0.0, 10.0, padding=0)
         self._rows: dict[str, int] = {}
         self.drawn_until = 0.0  # the newest time on screen (s)
         self.set_display(display)
@@ -95,6 +97,7 @@ class LiveViews(QWidget):
         self.timeline.set_timeline(np.zeros(0), np.zeros((0, 0)), [], {})
         self._rows.clear()
         self.drawn_until = 0.0
+        self.waveform.getPlotItem().setXRange(0.0, 10.0, padding=0)
 
     def draw(self, now_s: float, history_s: float, waveform: tuple[np.ndarray, np.ndarray] | None,
              frames: dict[str, tuple[LiveFrame, np.ndarray, object] | None]) -> None:
