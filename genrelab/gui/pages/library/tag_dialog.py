@@ -41,7 +41,7 @@ class WriteTagsDialog(QDialog):
         self.summary = QLabel(text)
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
-        self.model = ListTableModel(("File", "Genre now", "Will be", ""), self)
+        self.model = ListTableModel(("File", "Genre now", "Will be", "Action"), self)
         rows = [(c.path, c.old or "—", c.new if c.write else c.old or "—", "write" if c.write else c.note)
                 for c in sorted(changes, key=lambda c: (not c.write, c.path))]
         self.model.set_items(rows, {i: KEPT for i, r in enumerate(rows) if r[3] != "write"})

@@ -84,6 +84,12 @@ class TrackTable(QWidget):
         header.setSortIndicator(PATH, Qt.SortOrder.AscendingOrder)
         self.view.setToolTip("Double-click a track to open it on the Analyse page")
         layout.addWidget(self.view, 1)
+        self.empty_note = QLabel("No tracks yet: add a music folder on the left, then press Scan.")
+        self.empty_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_note.setStyleSheet("color: #8a93a0; font-size: 14px;")
+        self.empty_note.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        overlay = QVBoxLayout(self.view.viewport())
+        overlay.addWidget(self.empty_note)
 
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
@@ -167,4 +173,5 @@ class TrackTable(QWidget):
 
     def _update_count(self) -> None:
         shown, total = self.model.rowCount(), self.model.total()
+        self.empty_note.setVisible(total == 0)
         self.count_label.setText(f"{total:,} tracks" if shown == total else f"{shown:,} of {total:,} tracks")
