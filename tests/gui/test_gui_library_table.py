@@ -192,3 +192,18 @@ def test_write_tags_dialog_lists_every_change(qtbot):
     none = WriteTagsDialog([changes[1]], overwrite=False)
     qtbot.addWidget(none)
     assert not none.write_button.isEnabled()
+
+
+def test_dropping_a_folder_adds_it(qtbot, settings, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    folders = FolderList(settings)
+    qtbot.addWidget(folders)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path)), QUrl.fromLocalFile(str(tmp_path / "not-there"))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(folders.folders_changed):
+        folders.dropEvent(event)
+    assert folders.folders() == [tmp_path.resolve()]
