@@ -70,6 +70,9 @@ class CurvesView(QWidget):
     def _redraw(self, best_epoch: int = 0) -> None:
         """Redraw every series; ``best_epoch`` (the kept model's epoch, once known) is marked."""
         xs = [e["epoch"] for e in self.epochs]
+        step = max(1, -(-len(xs) // 15))  # whole epochs on the axis, at most ~15 labels
+        for plot in self.plots.values():
+            plot.getAxis("bottom").setTickSpacing(step, step)
         for key, curve in self.curves.items():
             curve.setData(xs, [float(e.get(key, float("nan"))) for e in self.epochs])
         for line in self.best_lines.values():
