@@ -28,7 +28,7 @@ class PageInfo:
 
 
 PAGES: tuple[PageInfo, ...] = (
-    PageInfo("analyse", "Analyse", "genrelab.gui.analyse_page", "open a track and see its genres over time"),
+    PageInfo("analyse", "Analyse", "genrelab.gui.pages.analyse", "open a track and see its genres over time"),
     PageInfo("live", "Live", "genrelab.gui.pages.live", "record or monitor an input with live views and genre"),
     PageInfo("train", "Training", "genrelab.gui.pages.training", "train a genre model and put it to use"),
     PageInfo("library", "Library", "genrelab.gui.pages.library", "tag a music folder and find similar tracks"),
