@@ -47,6 +47,7 @@ class MainWindow(QMainWindow):
         self.resize(1500, 950)
         self.setAcceptDrops(True)
         self.runner = JobRunner(self)
+        model = model or self._remembered_model()
         self.engine_state = EngineState(self.runner, model, backend or self.settings.backend,
                                         device or self.settings.device, threads, parent=self)
         self.page = AnalysePage(self.runner, self.engine_state, self.settings, self)
@@ -293,13 +294,29 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Genre model", self.settings.last_folder,
                                               "ONNX models (*.onnx);;All files (*)")
         if path:
-            self.engine_state.load(model=Path(path))
+            self.use_model(Path(path))
+
+    def use_model(self, path: Path) -> None:
+        """Analyse with model file ``path`` from now on (remembered for the next start)."""
+        self.settings.model = str(Path(path).resolve())
+        self.engine_state.load(model=Path(path))
+
+    def _remembered_model(self) -> Path | None:
+        """The model chosen in an earlier session, unless $GENRELAB_MODEL names one or the file is gone."""
+        import os
+
+        from genrelab.model.registry import ENV_MODEL
+
+        saved = self.settings.model
+        if saved and not os.environ.get(ENV_MODEL) and Path(saved).is_file():
+            return Path(saved)
+        return None
 
     def show_model_picker(self) -> None:
         """Analysis > Choose model: the shipped and user models with their cards; the chosen one is used."""
         from genrelab.gui.model_picker import show_model_picker
 
-        self.model_picker = show_model_picker(self, self.runner, self.engine_state)
+        self.model_picker = show_model_picker(self, self.runner, self.engine_state, self.use_model)
 
     def about_model(self) -> None:
         """Help > About model: the model card (or why there is no model), non-modal."""

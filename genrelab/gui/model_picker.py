@@ -3,6 +3,7 @@ app's model (the Analyse page re-analyses with it)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +31,10 @@ COLUMNS = ("Model", "Source", "Classes", "Accuracy", "Data", "Split", "Date", "F
 class ModelPicker(QDialog):
     """Lists the models (read in a worker) and switches ``engine_state`` to the one chosen."""
 
-    def __init__(self, runner: JobRunner, engine_state: EngineState, parent: QWidget | None = None) -> None:
+    def __init__(self, runner: JobRunner, engine_state: EngineState, parent: QWidget | None = None,
+                 on_use: Callable[[Path], None] | None = None) -> None:
         super().__init__(parent)
+        self.on_use = on_use
         self.setWindowTitle("Genre models")
         self.resize(1100, 360)
         self.engine_state = engine_state
@@ -112,7 +115,10 @@ class ModelPicker(QDialog):
         entry = self.selected()
         if entry is None or entry.error:
             return
-        self.engine_state.load(model=entry.path)
+        if self.on_use is not None:
+            self.on_use(entry.path)
+        else:
+            self.engine_state.load(model=entry.path)
         self.accept()
 
     def row_of(self, path: Path) -> int:
@@ -120,9 +126,10 @@ class ModelPicker(QDialog):
         return next((r for r, e in enumerate(self.entries) if e.path.resolve() == Path(path).resolve()), -1)
 
 
-def show_model_picker(parent: QWidget, runner: JobRunner, engine_state: EngineState) -> ModelPicker:
-    """Open the picker (non-modal) and return it."""
-    picker = ModelPicker(runner, engine_state, parent)
+def show_model_picker(parent: QWidget, runner: JobRunner, engine_state: EngineState,
+                      on_use: Callable[[Path], None] | None = None) -> ModelPicker:
+    """Open the picker (non-modal) and return it; ``on_use(path)`` switches the model (else engine_state.load)."""
+    picker = ModelPicker(runner, engine_state, parent, on_use)
     picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
     picker.show()
     return picker

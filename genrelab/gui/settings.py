@@ -95,6 +95,15 @@ class Settings:
         self.store.setValue("engine/device", value)
 
     @property
+    def model(self) -> str:
+        """The model file last chosen in the app ("" = the default model); $GENRELAB_MODEL and --model win."""
+        return self._get("engine/model", "")
+
+    @model.setter
+    def model(self, path: str) -> None:
+        self.store.setValue("engine/model", str(path))
+
+    @property
     def hop_s(self) -> float:
         try:
             value = float(self._get("analysis/hop_s", "0.5"))

@@ -153,7 +153,7 @@ def test_train_cancel_resume_use_and_analyse(qtbot, window, dataset, settings, s
         __import__("os").environ["XDG_DATA_HOME"])
     assert installed.read_bytes() == (out / "model.onnx").read_bytes()
     qtbot.waitUntil(lambda: window.engine_state.engine is not None, timeout=30000)
-    assert window.engine_state.model == installed
+    assert window.engine_state.model == installed and settings.model == str(installed.resolve())
     assert window.engine_state.engine.card.labels == ["drone", "static", "techno"]
     # using it again never overwrites without asking: "keep both" makes a second file
     again = page.use_model(replace=False)
@@ -206,7 +206,7 @@ def test_reopening_a_finished_run(qtbot, window, tmp_path):
 
 
 
-def test_model_picker_lists_shipped_and_user_models_and_switches(qtbot, window, tiny_model, tmp_path):
+def test_model_picker_lists_shipped_and_user_models_and_switches(qtbot, window, tiny_model, tmp_path, monkeypatch):
     import os
     import shutil
 
@@ -237,6 +237,20 @@ def test_model_picker_lists_shipped_and_user_models_and_switches(qtbot, window, 
     picker.use_selected()
     qtbot.waitUntil(lambda: window.engine_state.engine is not None, timeout=30000)
     assert window.engine_state.model == mine
+    # the choice is remembered: a new window (no --model) starts on it, unless $GENRELAB_MODEL names another
+    from genrelab.gui.main_window import MainWindow
+
+    monkeypatch.delenv("GENRELAB_MODEL", raising=False)
+    again = MainWindow(settings=window.settings)
+    qtbot.addWidget(again)
+    assert again.engine_state.model == mine.resolve()
+    monkeypatch.setenv("GENRELAB_MODEL", str(tiny_model))
+    third = MainWindow(settings=window.settings)
+    qtbot.addWidget(third)
+    assert third.engine_state.model is None  # the default path, which reads $GENRELAB_MODEL
+    for w in (again, third):
+        qtbot.waitUntil(lambda w=w: not w.engine_state.loading, timeout=30000)
+        w.close()
 
 
 def test_a_failed_run_says_why_in_one_line_and_keeps_its_log(qtbot, window, dataset, tmp_path):

@@ -422,7 +422,11 @@ class TrainingPage(QWidget):
         except GenreLabError as exc:
             self.notice.setText(f"Cannot use this model: {exc}")
             return None
-        self.window_.engine_state.load(model=installed)
+        use = getattr(self.window_, "use_model", None)  # the window remembers it for the next start
+        if callable(use):
+            use(installed)
+        else:
+            self.window_.engine_state.load(model=installed)
         self.notice.setText(f"The app now analyses with {installed}")
         self.window_.statusBar().showMessage(f"Model: {installed.name}", 15000)
         return installed
