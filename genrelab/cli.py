@@ -121,6 +121,8 @@ def _bench_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--long", action="store_true", help="also analyse a 60-minute file and report peak memory")
     p.add_argument("--live", action="store_true", help="instead: the Live page recording the demo track played "
                    "into a PulseAudio null sink (fps, latency, skipped windows, dropouts, CPU)")
+    p.add_argument("--library", action="store_true", help="instead: `genrelab tag` on 4-minute MP3s (tracks/s, "
+                   "stages) and the similar-tracks search on 100,000 tracks")
 
 
 @command("bench", "speed of decoding, features, the model and the whole analysis", _bench_args)
@@ -135,6 +137,11 @@ def run_bench(args: argparse.Namespace) -> int:
 
         report_ = run_live_bench(args.model, seconds=8.0 if args.quick else 20.0,
                                  echo=to_stderr if args.json else print)
+    elif args.library:
+        from genrelab.library.bench import run_library_bench
+
+        report_ = run_library_bench(args.model, threads=args.threads, quick=args.quick,
+                                    echo=to_stderr if args.json else print)
     else:
         report_ = run_benchmarks(args.model, threads=args.threads, quick=args.quick, long=args.long,
                                  echo=to_stderr if args.json else print)

@@ -221,9 +221,9 @@ def _similar_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("query", metavar="FILE|TRACK_ID", help="an audio file (in the library or not) or a track id")
     p.add_argument("-k", type=int, default=5, help="how many tracks (default 5)")
     p.add_argument("--db", type=Path, help="library database (default: library.sqlite in the user data folder)")
-    p.add_argument("--by", choices=["genre", "sound"], default="genre",
-                   help="genre: Jensen-Shannon distance of the genre distributions (default); sound: cosine distance "
-                        "of the model's embeddings")
+    p.add_argument("--by", choices=["auto", "genre", "sound"], default="auto",
+                   help="genre: Jensen-Shannon distance of the genre distributions (the paper's way); sound: cosine "
+                        "distance of the model's embeddings; auto (default): sound when the model has an embedding")
     p.add_argument("--model", type=Path, help="model for a FILE outside the library (default: the library's model)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
@@ -240,7 +240,7 @@ def run_similar(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(res.to_dict(), indent=1, ensure_ascii=False))
         return 0
-    what = "genre distribution, Jensen-Shannon distance" if args.by == "genre" else "sound embedding, cosine distance"
+    what = "genre distribution, Jensen-Shannon distance" if res.by == "genre" else "sound embedding, cosine distance"
     top = f" ({res.query_genre} {res.query_confidence:.2f})" if res.query_genre else ""
     print(f"closest to {res.query_label}{top} by {what}, among {res.searched} tracks:")
     for i, n in enumerate(res.neighbours, 1):

@@ -20,7 +20,8 @@ from libraryfiles import BAD, GOOD, N_BAD, N_GOOD, make_library, write_track
 
 from genrelab.analysis import analyse_file
 from genrelab.dsp import GTZAN_IMAGE_STRIDE, FeatureSpec, cut, model_inputs, window_centres
-from genrelab.library import LibraryLocked, LibraryStore, tag_library
+from genrelab.errors import GenreLabError
+from genrelab.library import LibraryLocked, LibraryStore, find_similar, tag_library
 from genrelab.library.pipeline import analysis_key, model_id_of
 from genrelab.library.scan import scan
 from genrelab.library.similar import js_distance, nearest, search
@@ -263,7 +264,7 @@ def test_cli_tag_summary_failures_and_exports(library, tiny_model, tmp_path):
 
 def test_cli_similar_by_track_file_and_outside_file(tagged, library, tiny_model, tmp_path):
     db, _ = tagged
-    done = genrelab("similar", library / "a_wave.wav", "--db", db, "-k", "3")
+    done = genrelab("similar", library / "a_wave.wav", "--db", db, "-k", "3", "--by", "genre")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     assert "Jensen-Shannon" in lines[0] and len(lines) == 4
@@ -271,11 +272,11 @@ def test_cli_similar_by_track_file_and_outside_file(tagged, library, tiny_model,
     assert dists == sorted(dists) and "a_wave.wav" not in "".join(lines[1:])
     with LibraryStore(db) as store:
         tid = store.track(str(library / "a_wave.wav")).id
-    by_id = genrelab("similar", tid, "--db", db, "-k", "3", "--json")
+    by_id = genrelab("similar", tid, "--db", db, "-k", "3", "--json", "--by", "genre")
     assert [n["path"] for n in json.loads(by_id.stdout)["neighbours"]] == [line.split(None, 4)[-1] for line in lines[1:]]
     outside = write_track(tmp_path / "outside.flac", 5.0, seed=40)
-    res = json.loads(genrelab("similar", outside, "--db", db, "-k", "2", "--by", "sound", "--json").stdout)
-    assert res["distance"] == "cosine" and len(res["neighbours"]) == 2
+    res = json.loads(genrelab("similar", outside, "--db", db, "-k", "2", "--json").stdout)  # auto: the embedding
+    assert res["by"] == "sound" and res["distance"] == "cosine" and len(res["neighbours"]) == 2
     bad = genrelab("similar", tmp_path / "nope.mp3", "--db", db)
     assert bad.returncode == 2 and bad.stderr.startswith("error: ") and "Traceback" not in bad.stderr
 
@@ -310,4 +311,9 @@ def test_similar_order_on_constructed_distributions(tmp_path):
         found = search(mixes[0], ids, vecs, k=6, exclude_id=query_id)
         paths = store.paths([i for i, _ in found])
         assert [paths[i] for i, _ in found] == [f"/x/{j}.flac" for j in range(1, 7)]
+        # the same through find_similar; no embeddings stored: 'auto' is by genre, 'sound' says why it cannot
+        res = find_similar(store, query_id, k=3)
+        assert res.by == "genre" and [n.path for n in res.neighbours] == [f"/x/{j}.flac" for j in (1, 2, 3)]
+        with pytest.raises(GenreLabError, match="no sound embedding"):
+            find_similar(store, query_id, by="sound")
     assert list(nearest(np.array([0.3, 0.1, 0.2, 0.1]), 3)) == [1, 3, 2]  # ties by index

@@ -34,16 +34,21 @@ class SimilarResult:
                 "neighbours": [asdict(n) for n in self.neighbours]}
 
 
-def find_similar(store: LibraryStore, query: int | str | os.PathLike[str], k: int = 5, *, by: str = "genre",
+def find_similar(store: LibraryStore, query: int | str | os.PathLike[str], k: int = 5, *, by: str = "auto",
                  model: str | os.PathLike[str] | None = None) -> SimilarResult:
     """The ``k`` tracks closest to ``query``: a track id, a stored path, or any audio file (analysed with the
-    library's model, or ``model``). GenreLabError with a clear reason when it cannot answer (empty library,
-    a model without an embedding for ``by='sound'``, a file that cannot be decoded...)."""
-    if by not in ("genre", "sound"):
-        raise GenreLabError(f"unknown similarity {by!r} (choose genre or sound)")
+    library's model, or ``model``). ``by``: 'genre' (Jensen-Shannon distance of the mean genre distributions,
+    the paper's Appendix A), 'sound' (cosine distance of the model's mean embeddings) or 'auto' (sound when the
+    library's model has an embedding: it found the other half of the same song first far more often, see
+    ``genrelab.library.similar_check``; else genre). GenreLabError with a clear reason when it cannot answer
+    (empty library, a model without an embedding for ``by='sound'``, a file that cannot be decoded...)."""
+    if by not in ("genre", "sound", "auto"):
+        raise GenreLabError(f"unknown similarity {by!r} (choose genre, sound or auto)")
     model_id = store.current_model()
     if model_id is None:
         raise GenreLabError(f"{store.path}: the library has no analysed tracks yet (run `genrelab tag DIR`)")
+    if by == "auto":
+        by = "sound" if store.has_embeddings(model_id) else "genre"
     row = None
     if isinstance(query, int) or (isinstance(query, str) and query.isdigit() and not os.path.exists(query)):
         row = store.track(int(query))

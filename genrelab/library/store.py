@@ -422,6 +422,12 @@ class LibraryStore:
         vecs = np.frombuffer(b"".join(r[1] for r in rows), "<f4").reshape(len(rows), -1).astype(np.float32)
         return ids, vecs, self.labels(model_id)
 
+    def has_embeddings(self, model_id: str | None = None) -> bool:
+        """Whether tracks analysed with ``model_id`` (default: the current model) have a stored embedding."""
+        model_id = model_id or self.current_model()
+        return self.conn.execute("SELECT 1 FROM tracks WHERE status='ok' AND model_id=? AND embedding IS NOT NULL "
+                                 "LIMIT 1", (model_id,)).fetchone() is not None
+
     def paths(self, ids: Iterable[int]) -> dict[int, str]:
         """id -> path for the given ids."""
         ids = list(ids)

@@ -178,8 +178,9 @@ class _SeekableSource:
 
 
 def _mono(block: np.ndarray) -> np.ndarray:
-    mono = block.mean(axis=1, dtype=np.float32) if block.shape[1] > 1 else block[:, 0]
-    mono = np.ascontiguousarray(mono, dtype=np.float32)
+    from genrelab.audio.decode import _downmix  # the decoder's own downmix (the mean of the channels)
+
+    mono = _downmix(np.ascontiguousarray(block, dtype=np.float32))
     if not np.isfinite(mono).all():
         mono = np.nan_to_num(mono, nan=0.0, posinf=0.0, neginf=0.0)
     return mono
