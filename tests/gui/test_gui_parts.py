@@ -199,3 +199,17 @@ def test_waveform_draws_a_filled_envelope_on_a_long_file(qtbot):
             gaps += len(rows) == 0 or rows.max() - rows.min() + 1 > len(rows) + 1
         short = sum(e < 0.6 * np.median(extents) for e in extents)
         assert gaps <= 0.02 * len(columns) and short <= 0.02 * len(columns), (minutes, gaps, short)
+
+
+def test_spectrogram_view_names_its_db_reference(qtbot):
+    """The colour bar says what 0 dB is (the Analyse page: the track's peak; another page may set dBFS)."""
+    from genrelab.gui.views.spectrogram_view import SpectrogramView
+
+    view = SpectrogramView("mel")
+    qtbot.addWidget(view)
+    assert view.colour_bar.getAxis("right").labelText == "dB re track peak"
+    assert view.reference_text() == "re track peak"
+    view.set_reference("dBFS")
+    assert view.colour_bar.getAxis("right").labelText == "dBFS" and view.reference_text() == "dBFS"
+    view.set_db_range(60)
+    assert view.colour_bar.levels() == pytest.approx((-60.0, 0.0))

@@ -56,6 +56,7 @@ class SpectrogramView(TimePlot):
         item.getAxis("right").setWidth(0)
         self.colour_bar = pg.ColorBarItem(values=(-80.0, 0.0), width=12, interactive=False, rounding=1,
                                           colorMap=colormap("magma"), colorMapMenu=False)
+        self.reference = DB_REFERENCE
         self.colour_bar.getAxis("right").setLabel(DB_REFERENCE)
         self.colour_bar.getAxis("right").setWidth(RIGHT_WIDTH - 12 - 30)
         self.colour_bar.setFixedWidth(RIGHT_WIDTH)
@@ -124,10 +125,15 @@ class SpectrogramView(TimePlot):
         """The colour bar's scale: ``-db_range`` dB (darkest) to 0 dB, the track's peak (brightest)."""
         self.colour_bar.setLevels(low=-float(db_range), high=0.0)
 
-    @staticmethod
-    def reference_text() -> str:
-        """What 0 dB is, for the readout: the same reference as the colour bar."""
-        return DB_REFERENCE.removeprefix("dB ")
+    def set_reference(self, label: str) -> None:
+        """What 0 dB is on this view, e.g. "dB re track peak" (the Analyse page) or "dBFS": the colour bar's
+        title, and (see `reference_text`) the readout's unit."""
+        self.reference = label
+        self.colour_bar.getAxis("right").setLabel(label)
+
+    def reference_text(self) -> str:
+        """What 0 dB is, for the readout: the same reference as the colour bar ("re track peak")."""
+        return self.reference.removeprefix("dB ")
 
     def set_frequency_axis(self, mode: str, log: bool = False) -> None:
         """Tick labels (and axis title) in ``mode`` ("hz", "mel", "note"); ``log``: the rows are log-spaced."""
