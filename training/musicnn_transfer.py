@@ -177,7 +177,11 @@ def cached_embeddings(net, clips, index, spec: FeatureSpec, cache: Path, *, batc
 
 def teacher_logits(model_path: Path, clips, index, spec: FeatureSpec, workdir: Path, *, log=None,
                    cancel=None) -> np.ndarray:
-    """A musicnn transfer model's logits (N, n_classes) on windows ``index`` (its features from the cache)."""
+    """A musicnn transfer model's logits (N, n_classes) on windows ``index`` (its features from the cache).
+
+    The teacher sees the windows as its own spec scales them (its ``top_db`` may differ from the student's);
+    the windows must be the same columns (same bands, stride and length).
+    """
     import torch
 
     from genrelab.model.torch_weights import net_from_onnx
@@ -185,10 +189,10 @@ def teacher_logits(model_path: Path, clips, index, spec: FeatureSpec, workdir: P
     net, card = net_from_onnx(Path(model_path))
     if card.architecture != "musicnn_transfer":
         raise ValueError(f"{model_path}: the teacher must be a musicnn_transfer model (not {card.architecture})")
-    if card.spec != spec:
+    if card.spec.with_(top_db=spec.top_db) != spec:
         raise ValueError(f"{model_path}: the teacher was trained on other features than the student")
     cache = Path(os.environ.get("GENRELAB_MUSICNN_CACHE", Path(workdir) / "musicnn-cache"))
-    emb = cached_embeddings(net.eval(), clips, index, spec, cache, log=log, cancel=cancel)
+    emb = cached_embeddings(net.eval(), clips, index, card.spec, cache, log=log, cancel=cancel)
     with torch.inference_mode():
         return net.classify(torch.from_numpy(emb)).numpy()
 
