@@ -81,10 +81,10 @@ class FrequencyBox(QComboBox):
 
     def _commit(self, text: str) -> None:
         hz = parse_hz(text)
-        if hz is None or hz < 0:  # not a frequency: back to the value in force
-            self.setEditText(self.special if self.value <= 0 else self.text_of(self.value))
+        if hz is None or hz < 0 or (hz >= self.nyquist and self.special != NYQUIST):  # not a usable frequency:
+            self.setEditText(self.special if self.value <= 0 else self.text_of(self.value))  # the value in force
             return
-        hz = 0.0 if hz >= self.nyquist else hz
+        hz = 0.0 if hz >= self.nyquist else hz  # Max freq: at or above Nyquist is Nyquist
         self.setEditText(self.special if hz <= 0 else self.text_of(hz))
         if hz != self.value:
             self.value = hz

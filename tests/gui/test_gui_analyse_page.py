@@ -387,6 +387,14 @@ def test_one_frequency_control_for_both_views_up_to_nyquist_at_once(qtbot, windo
     fmax.setEditText("loud")  # not a frequency: the value in force stays
     fmax.lineEdit().editingFinished.emit()
     assert fmax.currentText() == "Nyquist" and fmax.value == 0
+    fmin = page.controls.fmin
+    fmin.setEditText("50 kHz")  # a Min freq above Nyquist is refused
+    fmin.lineEdit().editingFinished.emit()
+    assert fmin.value == 0 and fmin.currentText() == "0 Hz"
+    with qtbot.waitSignal(page.controls.changed, timeout=50):
+        fmin.setEditText("200")
+        fmin.lineEdit().editingFinished.emit()
+    qtbot.waitUntil(lambda: page.stft.image.row_hz[0] >= 200 and page.mel.image.spec.fmin == 200, timeout=15000)
 
 
 def test_display_controls_stay_put_and_long_stretch_lists_scroll(qtbot, window, song):
