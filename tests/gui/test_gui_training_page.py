@@ -313,3 +313,25 @@ def test_screenshot_of_the_training_page_reopens_the_last_run(tmp_path, tiny_mod
     assert result.returncode == 0, result.stderr
     image = QImage(str(out))
     assert (image.width(), image.height()) == (1600, 1000)
+
+
+def test_start_asks_before_replacing_an_unfinished_run(qtbot, window, dataset, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    page = _page(window)
+    _pick(qtbot, page, dataset)
+    _tiny(page)
+    out = tmp_path / "again"
+    page.options.set_out(out)
+    partial = tmp_path / ".again.partial"
+    partial.mkdir()
+    (partial / "checkpoint.pt").write_bytes(b"someone's unfinished run")
+    answers = [QMessageBox.StandardButton.Cancel]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: answers.pop(0))
+    page.start()
+    assert page.state == "idle" and (partial / "checkpoint.pt").exists()  # Cancel: nothing touched
+    answers.append(QMessageBox.StandardButton.No)
+    page.start()  # No: the unfinished run is deleted and a new one starts
+    assert page.state == "running" and not (partial / "checkpoint.pt").exists()
+    page.cancel()
+    qtbot.waitUntil(lambda: page.state == "idle", timeout=60000)

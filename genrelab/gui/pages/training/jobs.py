@@ -242,11 +242,9 @@ def command_line(argv: list[str]) -> str:
     return "genrelab train " + " ".join(shlex.quote(a) for a in argv)
 
 
-def pipeline_config(argv: list[str]):  # noqa: ANN201 - training.pipeline.PipelineConfig
-    """The PipelineConfig ``genrelab train ARGV`` would run (GenreLabError with one line for bad options)."""
+def parse_arguments(argv: list[str]):  # noqa: ANN201 - argparse.Namespace
+    """``genrelab train ARGV`` parsed by the CLI's parser (light: no torch); GenreLabError for bad options."""
     import argparse
-
-    from genrelab import cli_train
 
     parser = _train_parser()
     try:
@@ -255,6 +253,16 @@ def pipeline_config(argv: list[str]):  # noqa: ANN201 - training.pipeline.Pipeli
         raise GenreLabError(f"bad training option: {exc}") from None
     if extra:
         raise GenreLabError(f"unknown training option(s): {' '.join(extra)}")
+    if args.out is None:
+        raise GenreLabError("choose an output folder")
+    return args
+
+
+def pipeline_config(argv: list[str]):  # noqa: ANN201 - training.pipeline.PipelineConfig
+    """The PipelineConfig ``genrelab train ARGV`` would run (GenreLabError with one line for bad options)."""
+    from genrelab import cli_train
+
+    args = parse_arguments(argv)
     config = cli_train._pipeline_config(args, args.arch, args.input, args.out)  # noqa: SLF001 - the CLI's own
     config.command = command_line(argv)
     return config

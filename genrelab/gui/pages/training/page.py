@@ -4,6 +4,7 @@ options as ``genrelab train`` (the command is shown), so what was clicked can be
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -236,12 +237,14 @@ class TrainingPage(QWidget):
         partial = jobs.partial_folder(out)
         if partial.exists():
             answer = QMessageBox.question(
-                self, "Unfinished run", f"An unfinished run is kept in {partial}.\n\nResume it? (No: the run "
-                "starts afresh if its options differ, and the unfinished one is removed.)",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No | QMessageBox.StandardButton.Cancel,
-                QMessageBox.StandardButton.Yes)
+                self, "Unfinished run", f"An unfinished run is kept in {partial}.\n\nResume it? It resumes only "
+                "if it was started with these same options; otherwise it is replaced.\nNo: delete it and start "
+                "afresh.", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+                | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
             if answer == QMessageBox.StandardButton.Cancel:
                 return
+            if answer == QMessageBox.StandardButton.No:
+                shutil.rmtree(partial, ignore_errors=True)
         self.curves.clear()
         self.results.clear()
         self.report.clear_report()
@@ -255,8 +258,8 @@ class TrainingPage(QWidget):
             self._launch(self.argv)
 
     def _launch(self, argv: list[str]) -> None:
-        try:
-            config = jobs.pipeline_config(argv)
+        try:  # the command line only: the config (and torch) are made in the worker, not on the GUI thread
+            args = jobs.parse_arguments(argv)
         except GenreLabError as exc:
             self._say_failure(str(exc))
             return
@@ -264,11 +267,11 @@ class TrainingPage(QWidget):
         self.failure = ""
         self.notice.setText("")
         self.finished_run = None
-        self.resumable = Path(config.out)
+        self.resumable = Path(args.out).expanduser().resolve()
         self.state = "running"
         self.options.set_editable(False)
         self.dataset.setEnabled(False)
-        self.progress.start(config.train.epochs, config.train.batch_size)
+        self.progress.start(args.epochs, args.batch_size)
         self.log.add_line(f"$ {jobs.command_line(argv)}")
         hooks = self.bridge.hooks()
 
