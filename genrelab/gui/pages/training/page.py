@@ -297,6 +297,8 @@ class TrainingPage(QWidget):
 
     def _on_epoch(self, stats: Any) -> None:
         self.progress.on_epoch(stats)
+        if stats.epoch == 1 and self.curves.epochs:  # k-fold: the next fold starts
+            self.curves.clear()
         self.curves.add_epoch(asdict(stats))
 
     def _ended(self) -> None:
