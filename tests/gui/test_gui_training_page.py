@@ -335,3 +335,18 @@ def test_start_asks_before_replacing_an_unfinished_run(qtbot, window, dataset, t
     assert page.state == "running" and not (partial / "checkpoint.pt").exists()
     page.cancel()
     qtbot.waitUntil(lambda: page.state == "idle", timeout=60000)
+
+
+def test_a_kfold_run_opens_on_its_first_fold(tmp_path):
+    from genrelab.gui.pages.training import jobs
+
+    top = tmp_path / "kf"
+    for k in (2, 1):
+        _fake_run(top / f"fold{k}")
+    (top / "metrics.json").write_text(json.dumps({"folds": [], "mean": {}, "std": {}}))
+    (top / "report.md").write_text("# 2-fold cross-validation by song\n")
+    (top / "log.txt").write_text("the whole log\n")
+    run = jobs.read_run(top)
+    assert run.folder == top / "fold1" and len(run.history) == 3 and run.title.endswith("(fold1 of 2)")
+    assert run.report_md.startswith("# 2-fold") and "Some text." in run.report_md and run.log == "the whole log\n"
+    assert jobs.model_target(run.folder, tmp_path / "models") == tmp_path / "models" / "kf-fold1.onnx"

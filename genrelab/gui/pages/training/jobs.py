@@ -311,15 +311,16 @@ class RunFiles:
 def read_run(folder: str | Path) -> RunFiles:
     """Read a finished run folder (metrics.json, report.md, log.txt); GenreLabError if it is not one.
 
-    A k-fold run's folder shows its first fold.
+    A k-fold run's folder shows its first fold's curves, results and model, after the folds' summary report.
     """
     folder = Path(folder)
     metrics_path = folder / "metrics.json"
-    if not metrics_path.is_file():
-        folds = sorted(folder.glob("fold*/metrics.json"))
-        if not folds:
-            raise GenreLabError(f"{folder}: not a finished training run (no metrics.json)")
+    folds = sorted(folder.glob("fold*/metrics.json"), key=lambda p: int(p.parent.name[4:] or 0)
+                   if p.parent.name[4:].isdigit() else 0)
+    if folds:  # k-fold: the summary is in the folder, each fold's run in foldN/
         metrics_path = folds[0]
+    elif not metrics_path.is_file():
+        raise GenreLabError(f"{folder}: not a finished training run (no metrics.json)")
     run_folder = metrics_path.parent
     try:
         metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
@@ -334,10 +335,18 @@ def read_run(folder: str | Path) -> RunFiles:
         return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
 
     model = run_folder / "model.onnx"
-    return RunFiles(run_folder, metrics.get("title", run_folder.name), metrics.get("history", []),
+    report_md, title = text("report.md"), metrics.get("title", run_folder.name)
+    if folds:
+        summary = folder / "report.md"
+        report_md = (summary.read_text(encoding="utf-8", errors="replace") if summary.is_file() else "") + \
+            f"\n\n---\n\n*Below: {run_folder.name}, shown in the curves and results.*\n\n" + report_md
+        title += f" ({run_folder.name} of {len(folds)})"
+    log = (folder / "log.txt") if (folder / "log.txt").is_file() else run_folder / "log.txt"
+    return RunFiles(run_folder, title, metrics.get("history", []),
                     int(metrics.get("best_epoch", 0)), evaluations, list(labels),
                     metrics.get("train", {}).get("architecture", ""), metrics.get("spec", {}).get("kind", "mel"),
-                    metrics.get("split", {}).get("name", ""), text("report.md"), text("log.txt"),
+                    metrics.get("split", {}).get("name", ""), report_md,
+                    log.read_text(encoding="utf-8", errors="replace") if log.is_file() else "",
                     model if model.is_file() else None, metrics.get("card", {}))
 
 
@@ -358,8 +367,13 @@ def paper_numbers(architecture: str, kind: str, split: str, labels: list[str]) -
 
 # ---- using a run's model --------------------------------------------------------------------------------------
 def model_target(run_folder: str | Path, models_dir: str | Path) -> Path:
-    """Where "Use this model" puts a run's model: ``<models>/<run folder name>.onnx``."""
-    return Path(models_dir) / f"{Path(run_folder).name}.onnx"
+    """Where "Use this model" puts a run's model: ``<models>/<run folder name>.onnx`` (``<run>-foldN.onnx`` for a
+    k-fold run's fold)."""
+    run_folder = Path(run_folder)
+    name = run_folder.name
+    if name.startswith("fold") and name[4:].isdigit():
+        name = f"{run_folder.parent.name}-{name}"
+    return Path(models_dir) / f"{name}.onnx"
 
 
 def free_name(target: Path) -> Path:
