@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QWidget
+if TYPE_CHECKING:  # the Qt-free jobs module is imported by tests and scripts without Qt widgets
+    from PySide6.QtWidgets import QWidget
 
-if TYPE_CHECKING:
     from genrelab.gui.main_window import MainWindow
 
 
