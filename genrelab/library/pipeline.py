@@ -133,6 +133,17 @@ class LocalExecutor:
         self.batch_windows = batch_windows
         self.spec: FeatureSpec = engine.card.spec
         self.labels = list(engine.card.labels)
+        self.workers = DecodePool(self.jobs) if self.jobs > 0 else None
+
+    def start(self) -> None:
+        """Start the decoding processes now (so that start-up is not counted as analysis time)."""
+        if self.workers is not None:
+            self.workers.start()
+
+    def close(self) -> None:
+        """Stop the decoding processes."""
+        if self.workers is not None:
+            self.workers.close()
 
     def _model(self, batch: list[Prepped]) -> Iterator[TrackResult]:
         ready = [p for p in batch if p.prepared is not None and len(p.prepared.inputs)]
@@ -170,24 +181,75 @@ class LocalExecutor:
                     return
                 yield prepare_entry(e, self.spec, self.n_windows)
             return
-        yield from _pool_map(entries, self.spec, self.n_windows, self.jobs, cancel)
+        yield from _pool_map(entries, self.spec, self.n_windows, self.workers, cancel)
 
 
-def _new_pool(jobs: int) -> ProcessPoolExecutor:
-    import multiprocessing as mp
-
-    # spawn: the parent holds ONNX Runtime's threads, which a fork would copy in an unusable state
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"))
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def _pool_map(entries: Sequence[FileEntry], spec: FeatureSpec, n_windows: int, jobs: int,
+def _warm() -> int:
+    """A no-op job that makes a worker import the decoding code before the clock starts."""
+    import genrelab.library.windowed  # noqa: F401
+
+    return os.getpid()
+
+
+class DecodePool:
+    """A pool of ``jobs`` decoding processes, started (and warmed up) by :meth:`start`.
+
+    The processes are spawned (the parent holds ONNX Runtime's threads, which a fork would copy in an unusable
+    state) with single-threaded BLAS: their parallelism is the pool itself, and idle BLAS threads spinning in
+    every worker made decoding three times as expensive on 2 cores.
+    """
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self.pool: ProcessPoolExecutor | None = None
+        self._saved: dict[str, str | None] | None = None
+
+    def start(self) -> ProcessPoolExecutor:
+        """The running pool (started now if needed, every worker warmed up)."""
+        import multiprocessing as mp
+
+        if self.pool is None:
+            if self._saved is None:  # kept while the pool lives: workers are spawned on demand
+                self._saved = {k: os.environ.get(k) for k in _THREAD_VARS}
+                os.environ.update(dict.fromkeys(_THREAD_VARS, "1"))
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=mp.get_context("spawn"))
+            for f in [self.pool.submit(_warm) for _ in range(2 * self.jobs)]:
+                f.result()
+        return self.pool
+
+    def restart(self) -> ProcessPoolExecutor:
+        """A fresh pool after a worker died."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+        return self.start()
+
+    def close(self) -> None:
+        """Stop the workers and restore the thread variables."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        if self._saved is not None:
+            for k, v in self._saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+            self._saved = None
+
+
+def _pool_map(entries: Sequence[FileEntry], spec: FeatureSpec, n_windows: int, workers: DecodePool,
               cancel: CancelToken | None) -> Iterator[Prepped]:
     """prepare_entry over a process pool, a bounded number in flight. When a file crashes its decoding process,
     the files that were in flight are retried one at a time: the one that crashes alone is reported as failed,
     and the run goes on."""
+    jobs = workers.jobs
+    pool = workers.start()
     todo: deque[FileEntry] = deque(entries)
     suspects: deque[FileEntry] = deque()
-    pool = _new_pool(jobs)
     inflight: dict[Future, FileEntry] = {}
     try:
         while todo or suspects or inflight:
@@ -217,10 +279,10 @@ def _pool_map(entries: Sequence[FileEntry], spec: FeatureSpec, n_windows: int, j
             if broken:
                 suspects.extend(inflight.values())  # they all fail with the pool
                 inflight.clear()
-                pool.shutdown(wait=False, cancel_futures=True)
-                pool = _new_pool(jobs)
+                pool = workers.restart()
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        for f in inflight:
+            f.cancel()
 
 
 # --------------------------------------------------------------------------------------------- the run
@@ -322,7 +384,8 @@ def tag_library(
     """Scan ``roots``, analyse new and changed files with ``model`` and store the results in ``store``.
 
     ``n_windows`` windows per track spread over it (0: every window at hop 0.5 s), decoded by ``jobs`` processes
-    (default: one per core; 0: in this process), or by Ray actors with ``executor='ray'`` (``address``: an
+    (default: one per core; 0: in this process; the model then runs on ``threads`` threads, default 1), or by
+    Ray actors with ``executor='ray'`` (``address``: an
     existing cluster, else a local one). Results are committed every ``commit_every`` tracks or
     ``commit_seconds``, so a run stopped in any way resumes where it stopped. Holds the library's writer lock
     (:class:`~genrelab.library.store.LibraryLocked` if another run has it, unless ``wait_for_lock``).
@@ -333,6 +396,8 @@ def tag_library(
     from genrelab.model.registry import default_model_path
 
     model_path = Path(model) if model is not None else default_model_path()
+    if threads is None and executor == "local" and jobs != 0:
+        threads = 1  # the cores are busy decoding: one model thread does the same work without spinning
     engine = open_engine(model_path, "onnx", "cpu", threads)
     mid = model_id_of(model_path)
     how = analysis_key(mid, n_windows)
@@ -361,8 +426,7 @@ def tag_library(
             raise GenreLabError(f"unknown executor {executor!r} (choose local or ray)")
         report(progress, 0.0, f"{len(todo)} to analyse ({summary.unchanged} unchanged)")
         pending: list[TrackResult] = []
-        last_commit = time.perf_counter()
-        t_start = time.perf_counter()
+        last_commit = t_start = time.perf_counter()
 
         def commit() -> None:
             nonlocal pending, last_commit
@@ -372,6 +436,9 @@ def tag_library(
             last_commit = time.perf_counter()
 
         try:
+            if todo and hasattr(ex, "start"):
+                ex.start()
+            t_start = time.perf_counter()
             for result in ex.run(todo, cancel):
                 pending.append(result)
                 summary.analysed += 1
@@ -391,11 +458,11 @@ def tag_library(
                 if cancel is not None and cancel.is_set():
                     break
         finally:
+            summary.analyse_s = time.perf_counter() - t_start
             commit()
             if hasattr(ex, "close"):
                 ex.close()
         summary.elapsed_s = time.perf_counter() - t0
-        summary.analyse_s = time.perf_counter() - t_start
         if cancel is not None and cancel.is_set():
             summary.cancelled = True
             check_cancel(cancel)

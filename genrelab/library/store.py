@@ -215,6 +215,8 @@ class LibraryStore:
             raise GenreLabError(f"{self.path}: not a usable library database ({exc})") from None
         self._lock = _FileLock(self.path.with_name(self.path.name + ".lock"))
         self._labels: dict[str, list[str]] = {}
+        self._writes = 0  # this connection's writes (PRAGMA data_version only sees other connections')
+        self._matrices: dict[tuple[str, str], tuple[tuple[int, int], object]] = {}  # query cache
 
     # ---- life cycle ------------------------------------------------------------------------------------
     def close(self) -> None:
@@ -271,10 +273,19 @@ class LibraryStore:
             self._labels[model_id] = json.loads(row[0]) if row else []
         return self._labels[model_id]
 
+    def _version(self) -> tuple[int, int]:
+        """Changes whenever anyone has written to the database (cached query results are then read again)."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0], self._writes
+
     def current_model(self) -> str | None:
         """Model id most tracks were analysed with (None for an empty library)."""
+        version = self._version()
+        cached = self._matrices.get(("current_model", ""))
+        if cached is not None and cached[0] == version:
+            return cached[1]
         row = self.conn.execute("SELECT model_id, COUNT(*) c FROM tracks WHERE status='ok' GROUP BY model_id "
                                 "ORDER BY c DESC LIMIT 1").fetchone()
+        self._matrices[("current_model", "")] = (version, row[0] if row else None)
         return row[0] if row else None
 
     def add_folders(self, folders: Iterable[str | os.PathLike[str]]) -> None:
@@ -299,11 +310,13 @@ class LibraryStore:
 
     def touch(self, items: Iterable[tuple[str, int, int]]) -> None:
         """Record new (size, mtime_ns) for files whose content was found unchanged: ``(path, size, mtime_ns)``."""
+        self._writes += 1
         with self.transaction() as c:
             c.executemany("UPDATE tracks SET size=?, mtime_ns=? WHERE path=?", [(s, m, p) for p, s, m in items])
 
     def put_results(self, results: Sequence[TrackResult], model_id: str, analysis: str) -> None:
         """Insert or replace results (one transaction): a path is stored once, whatever happens."""
+        self._writes += 1
         rows = []
         now = time.time()
         for r in results:
@@ -335,6 +348,7 @@ class LibraryStore:
 
     def prune(self, paths: Sequence[str]) -> int:
         """Forget these paths; returns how many rows went."""
+        self._writes += 1
         with self.transaction() as c:
             c.executemany("DELETE FROM tracks WHERE path=?", [(p,) for p in paths])
         return len(paths)
@@ -413,6 +427,15 @@ class LibraryStore:
         model_id = model_id or self.current_model()
         if model_id is None:
             return np.zeros(0, np.int64), np.zeros((0, 0), np.float32), []
+        version = self._version()
+        cached = self._matrices.get((kind, model_id))
+        if cached is not None and cached[0] == version:  # repeated searches skip the SQLite read
+            return cached[1]
+        out = self._read_matrix(kind, model_id)
+        self._matrices[(kind, model_id)] = (version, out)
+        return out
+
+    def _read_matrix(self, kind: str, model_id: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
         col = "mean" if kind == "genre" else "embedding"
         rows = self.conn.execute(f"SELECT id, {col} FROM tracks WHERE status='ok' AND model_id=? AND {col} IS NOT "
                                  "NULL ORDER BY id", (model_id,)).fetchall()
@@ -470,6 +493,7 @@ class LibraryStore:
     def update_file_state(self, path: str, size: int, mtime_ns: int, head_hash: str | None) -> None:
         """After a tag write: the file's new size, mtime and head hash (its audio, hence the analysis, is the
         same, so the next run must not analyse it again)."""
+        self._writes += 1
         self.conn.execute("UPDATE tracks SET size=?, mtime_ns=?, head_hash=? WHERE path=?",
                           (size, mtime_ns, head_hash, path))
 
