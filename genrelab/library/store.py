@@ -196,7 +196,7 @@ class LibraryStore:
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, readonly: bool = False) -> None:
-        self.path = Path(path) if path is not None else default_db_path()
+        self.path = Path(path).absolute() if path is not None else default_db_path()
         if self.path.is_dir():
             raise GenreLabError(f"{self.path}: is a directory; --db wants a database file")
         if readonly and not self.path.exists():
