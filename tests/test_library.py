@@ -88,6 +88,17 @@ def test_windowed_inputs_are_those_of_analyse(tmp_path, tiny_model):
     np.testing.assert_allclose(engine.predict(seek.inputs), theirs, atol=1e-6)
 
 
+def test_windows_0_is_the_full_timeline(tmp_path, tiny_model):
+    path = write_track(tmp_path / "t.flac", 6.0, seed=2)
+    with LibraryStore(tmp_path / "db.sqlite") as store:
+        tag_library([path], store, tiny_model, n_windows=0, jobs=0)
+        row = store.track(str(path))
+    full = analyse_file(path, OnnxEngine(tiny_model), hop_s=0.5)
+    np.testing.assert_allclose(row.window_times, full.timeline.times, atol=1e-4)
+    np.testing.assert_allclose(row.window_probs, full.timeline.probs, atol=2e-3)  # stored as float16
+    assert row.analysis.endswith(":full")
+
+
 def test_choose_starts_spreads_windows():
     starts = choose_starts(1000, SPEC, 10)
     assert len(starts) == 10 and starts[0] > 0 and starts[-1] < 1000 - SPEC.window_columns

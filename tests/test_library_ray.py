@@ -43,3 +43,19 @@ def test_ray_executor_gives_the_local_database(tmp_path, tiny_model):
                 assert abs(have[key] - value) < 1e-5, (path, key)
             else:
                 assert have[key] == value, (path, key)
+
+
+def test_an_unreachable_cluster_is_one_clear_line(tmp_path, tiny_model):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from libraryfiles import write_track
+
+    write_track(tmp_path / "m" / "a.wav", 3.0)
+    done = subprocess.run([sys.executable, "-m", "genrelab", "tag", str(tmp_path / "m"), "--db",
+                           str(tmp_path / "db.sqlite"), "--model", str(tiny_model), "--executor", "ray",
+                           "--address", "127.0.0.1:1"], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("error: cannot reach a Ray cluster at 127.0.0.1:1")

@@ -42,6 +42,21 @@ class _TrackAnalyser:
         return [analyse_track(e, self.engine, self.n_windows) for e in entries]
 
 
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """A clear error now, rather than Ray retrying for minutes, when ``host:port`` does not answer."""
+    import socket
+
+    if "://" in address or address == "auto" or ":" not in address:
+        return
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            pass
+    except (OSError, ValueError) as exc:
+        raise GenreLabError(f"cannot reach a Ray cluster at {address} ({exc.strerror or exc}); is `ray start "
+                            "--head` running there?") from None
+
+
 def _import_ray():
     try:
         import ray
@@ -66,9 +81,12 @@ class RayExecutor:
                           configure_logging=True)
             try:
                 if address:
+                    _check_reachable(address)
                     ray.init(address=address, **kwargs)
                 else:
                     ray.init(num_cpus=actors or os.cpu_count() or 1, **kwargs)
+            except GenreLabError:
+                raise
             except Exception as exc:  # noqa: BLE001 - connection errors come in many types
                 raise GenreLabError(f"cannot start or reach Ray{f' at {address}' if address else ''}: "
                                     f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
