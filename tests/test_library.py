@@ -183,6 +183,23 @@ def test_second_writer_is_refused_with_a_clear_message(tmp_path, tiny_model):
         assert first.count() == 0  # the refused run wrote nothing
 
 
+def test_with_wait_the_second_writer_waits_its_turn(tmp_path, tiny_model):
+    import threading
+
+    lib = tmp_path / "m"
+    write_track(lib / "a.wav", 4.0)
+    db = tmp_path / "db.sqlite"
+    first = LibraryStore(db)
+    lock = first.writer_lock()
+    lock.__enter__()
+    threading.Timer(1.0, lambda: lock.__exit__(None, None, None)).start()
+    t = time.monotonic()
+    with LibraryStore(db) as second:
+        assert tag_library([lib], second, tiny_model, jobs=0, wait_for_lock=True).analysed == 1
+    assert time.monotonic() - t >= 0.9
+    first.close()
+
+
 def test_kill_9_mid_run_then_resume(tmp_path, tiny_model):
     """SIGKILL while tracks are being committed: the database is intact, and the rerun analyses only the rest."""
     lib = tmp_path / "many"
