@@ -64,11 +64,13 @@ def _cancel_on_sigint() -> threading.Event:
 def _tag_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("folders", nargs="*", type=Path, metavar="DIR", help="music folders (or files) to tag")
     p.add_argument("--db", type=Path, help="library database (default: library.sqlite in the user data folder)")
-    p.add_argument("--jobs", type=int, default=None, help="decoding processes (default: one per core; 0: none)")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="decoding processes (default: one per core; 0: none), or Ray actors with --executor ray")
     p.add_argument("--windows", type=int, default=10, metavar="K",
                    help="3-s windows analysed per track, spread over it (default 10; 0: every window, hop 0.5 s)")
     p.add_argument("--model", type=Path, help="ONNX model file (default: the installed model)")
-    p.add_argument("--threads", type=int, default=None, help="CPU threads for the model")
+    p.add_argument("--threads", type=int, default=None,
+                   help="CPU threads for the model (default: 1 beside the decoding processes, else all cores)")
     p.add_argument("--executor", choices=["local", "ray"], default="local",
                    help="local processes (default) or Ray actors (pip install 'genrelab[cluster]')")
     p.add_argument("--address", help="Ray cluster address (default: start a local Ray)")
