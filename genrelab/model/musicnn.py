@@ -242,7 +242,8 @@ class MusicnnTransfer(nn.Module):
     """Adapter -> musicnn backbone (pretrained) -> pooled features -> a small head for the genres.
 
     The backbone's BatchNorm'd pooled features (1506: max and mean over time) feed a Dropout -> Linear(1506,
-    hidden) -> ReLU -> Dropout -> Linear(hidden, n_classes) head; ``embed`` returns those 1506 features.
+    hidden) -> ReLU -> Dropout -> Linear(hidden, n_classes) head, or with ``hidden=0`` one Linear layer (a
+    multinomial logistic regression); ``embed`` returns those 1506 features.
     ``finetune`` names the lowest backbone layer that is trained (``none``: the backbone stays frozen).
     """
 
@@ -262,8 +263,11 @@ class MusicnnTransfer(nn.Module):
         width = 2 * self.backbone.channels
         #: training only: window input bytes -> features already computed (never set when exporting)
         self.embed_cache: dict[bytes, torch.Tensor] | None = None
-        self.head = nn.Sequential(nn.Dropout(0.5), nn.Linear(width, hidden), nn.ReLU(), nn.Dropout(0.5),
-                                  nn.Linear(hidden, n_classes))
+        if hidden > 0:
+            self.head = nn.Sequential(nn.Dropout(0.5), nn.Linear(width, hidden), nn.ReLU(), nn.Dropout(0.5),
+                                      nn.Linear(hidden, n_classes))
+        else:  # a linear head (multinomial logistic regression on the pooled features)
+            self.head = nn.Sequential(nn.Linear(width, n_classes))
 
     def frozen_modules(self) -> list[nn.Module]:
         """Backbone layers that stay frozen (eval mode, no gradients) under ``finetune``."""
