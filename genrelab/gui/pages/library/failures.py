@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHeaderView, QLabel, QVBoxLayout, QWidget
 
-from genrelab.gui.pages.library.list_model import ListTableModel
+from genrelab.gui.pages.library.list_model import ListTableModel, row_table_view
 
 
 class FailuresTab(QWidget):
@@ -31,16 +31,8 @@ class FailuresTab(QWidget):
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #a0a8b4;")
         layout.addWidget(self.note)
-        self.view = QTableView()
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setWordWrap(False)
-        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.view.verticalHeader().hide()
-        self.view.verticalHeader().setDefaultSectionSize(22)
+        self.view = row_table_view(self.model)
         header = self.view.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.view.doubleClicked.connect(
             lambda index: self.open_requested.emit(Path(self.model.items[index.row()][0])))

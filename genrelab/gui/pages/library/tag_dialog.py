@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
-    QHeaderView,
     QLabel,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from genrelab.gui.pages.library.list_model import ListTableModel
+from genrelab.gui.pages.library.list_model import ListTableModel, row_table_view
 from genrelab.gui.pages.library.records import TagChange
 
 KEPT = QColor("#8a93a0")
@@ -45,16 +41,7 @@ class WriteTagsDialog(QDialog):
         rows = [(c.path, c.old or "—", c.new if c.write else c.old or "—", "write" if c.write else c.note)
                 for c in sorted(changes, key=lambda c: (not c.write, c.path))]
         self.model.set_items(rows, {i: KEPT for i, r in enumerate(rows) if r[3] != "write"})
-        self.view = QTableView()
-        self.view.setModel(self.model)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setWordWrap(False)
-        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.view.verticalHeader().hide()
-        self.view.verticalHeader().setDefaultSectionSize(22)
-        header = self.view.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.view = row_table_view(self.model)
         for column, width in ((1, 110), (2, 110), (3, 200)):
             self.view.setColumnWidth(column, width)
         layout.addWidget(self.view, 1)
