@@ -269,6 +269,12 @@ def _pool_context():
     return mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
 
 
+def _reason(path: Path, message: str) -> str:
+    """A skip reason without the file name the decoder's message starts with (the path is listed beside it)."""
+    prefix = f"{path.name}: "
+    return message[len(prefix):] if message.startswith(prefix) else message
+
+
 def _run_jobs(jobs: list[tuple[int, str, str | None]], spec: FeatureSpec, workers: int,
               progress: ProgressFn | None, cancel: CancelToken | None, done0: int, total: int):
     """Yield (entry index, status, value) for each job, in a process pool when it pays off."""
@@ -344,13 +350,13 @@ def load_entries(
         try:
             target = cache_file(cache, entries[i].path, spec) if cache is not None else None
         except OSError as exc:  # gone or unreadable since the scan
-            skipped.append((entries[i].path, f"{entries[i].path.name}: cannot read ({exc.strerror or exc})"))
+            skipped.append((entries[i].path, f"cannot read ({exc.strerror or exc})"))
             continue
         failed = target.with_suffix(".err") if target is not None else None
         if target is not None and target.exists():
             arrays[i] = target
         elif failed is not None and failed.exists():  # known unreadable (same size and mtime): no second try
-            skipped.append((entries[i].path, failed.read_text(encoding="utf-8")))
+            skipped.append((entries[i].path, _reason(entries[i].path, failed.read_text(encoding="utf-8"))))
             known_bad += 1
         else:
             jobs.append((i, str(entries[i].path), str(target) if target is not None else None))
@@ -361,12 +367,12 @@ def load_entries(
         if status == "ok":
             arrays[i] = value if isinstance(value, np.ndarray) else cache_file(cache, entries[i].path, spec)
         else:
-            skipped.append((entries[i].path, str(value)))
+            skipped.append((entries[i].path, _reason(entries[i].path, str(value))))
             if cache is not None and status == "error":  # a crashed worker says nothing about the file
                 _remember_failure(cache_file(cache, entries[i].path, spec).with_suffix(".err"), str(value))
     ok = [i for i in use if i in arrays]
     if not ok:
-        first = f" (first: {skipped[0][1]})" if skipped else ""
+        first = f" (first: {skipped[0][0].name}: {skipped[0][1]})" if skipped else ""
         raise DatasetError(f"{root}: none of the {len(use)} audio files could be decoded{first}")
     paths = [a for a in arrays.values() if isinstance(a, Path)]
     mmap = sum(p.stat().st_size for p in paths) > MMAP_ABOVE_BYTES
@@ -381,7 +387,7 @@ def load_entries(
             except (OSError, ValueError):  # a damaged cache file: compute it again here
                 status, db = compute_features(str(entries[i].path), spec.to_dict(), None)
                 if status != "ok":
-                    skipped.append((entries[i].path, str(db)))
+                    skipped.append((entries[i].path, _reason(entries[i].path, str(db))))
                     continue
                 _save_npy_atomic(db, value)
         else:
@@ -448,10 +454,10 @@ def load_image_entries(root: str | Path, entries: list[Entry], use: list[int] | 
             found[i] = c
             if cache is not None:
                 _save_npy_atomic(np.asarray(c.db, np.float32), cache_file(cache, entries[i].path, spec, extra))
-        skipped = [(Path(p), r) for p, r in skipped]
+        skipped = [(Path(p), _reason(Path(p), r)) for p, r in skipped]
     order = [i for i in use if i in found]
     if not order:
-        first = f" (first: {skipped[0][1]})" if skipped else ""
+        first = f" (first: {skipped[0][0].name}: {skipped[0][1]})" if skipped else ""
         raise DatasetError(f"{root}: none of the {len(use)} images could be decoded{first}")
     labels = sorted({found[i].label for i in order})
     if len(labels) < 2:
