@@ -28,12 +28,12 @@ import soxr
 from genrelab.errors import AudioError
 from genrelab.progress import CancelToken, ProgressFn, check_cancel, report
 
-__all__ = ["SUPPORTED_EXTENSIONS", "Audio", "AudioInfo", "from_array", "load", "probe"]
+__all__ = ["SUPPORTED_EXTENSIONS", "Audio", "AudioInfo", "downmix", "from_array", "load", "probe", "stream_resampler"]
 
 BLOCK_SECONDS = 10.0
 _MAX_BLOCK_SAMPLES = 1 << 22  # frames * channels per block: 16 MiB of float32 at most
 _MAX_PREALLOC_SECONDS = 4 * 3600  # a header promising more than this is trusted only as far as this
-_RESAMPLE_QUALITY = "HQ"
+RESAMPLE_QUALITY = "HQ"  # soxr quality of every resampling into the model (files, live input, windows)
 
 # Extensions libsndfile reads (mp3 only where the bundled libsndfile has the MPEG codec).
 _SOUNDFILE_EXTENSIONS = frozenset(
@@ -187,11 +187,7 @@ class _MonoWriter:
         self.in_sr, self.out_sr = in_sr, out_sr
         self.frames_in = 0
         self.flags: set[str] = set()
-        self._resampler = (
-            soxr.ResampleStream(in_sr, out_sr, 1, dtype="float32", quality=_RESAMPLE_QUALITY)
-            if in_sr != out_sr
-            else None
-        )
+        self._resampler = stream_resampler(in_sr, out_sr)
         expected = min(max(expected_in_frames, 0), int(_MAX_PREALLOC_SECONDS * in_sr)) * out_sr / in_sr
         # Slack for codec padding and estimated lengths costs nothing: untouched pages of np.empty stay unmapped.
         self._out = np.empty(int(expected * 1.02 + 10 * out_sr), dtype=np.float32)
@@ -202,10 +198,10 @@ class _MonoWriter:
         if len(block) == 0:
             return
         self.frames_in += len(block)
-        mono = _downmix(block)
+        mono = downmix(block)
         if not np.isfinite(mono).all():
             self.flags.add("repaired")
-            mono = _downmix(np.nan_to_num(block, nan=0.0, posinf=0.0, neginf=0.0))
+            mono = downmix(np.nan_to_num(block, nan=0.0, posinf=0.0, neginf=0.0))
             np.nan_to_num(mono, copy=False, nan=0.0, posinf=0.0, neginf=0.0)  # overflow in the mean
         if self._resampler is not None:
             mono = self._resampler.resample_chunk(mono, last=False)
@@ -228,7 +224,14 @@ class _MonoWriter:
         self._n = end
 
 
-def _downmix(block: np.ndarray) -> np.ndarray:
+def stream_resampler(in_sr: int, out_sr: int) -> soxr.ResampleStream | None:
+    """The mono float32 resampler every path into the model uses (files, live input); None when no change."""
+    if in_sr == out_sr:
+        return None
+    return soxr.ResampleStream(in_sr, out_sr, 1, dtype="float32", quality=RESAMPLE_QUALITY)
+
+
+def downmix(block: np.ndarray) -> np.ndarray:
     """Mean of the channels of a float32 ``(frames, channels)`` block, as a contiguous float32 vector."""
     channels = block.shape[1]
     if channels == 1:

@@ -25,9 +25,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import soxr
 
-from genrelab.audio.decode import _RESAMPLE_QUALITY, _downmix
+from genrelab.audio.decode import downmix, stream_resampler
 from genrelab.dsp.spec import FeatureSpec
 from genrelab.dsp.streaming import StreamingColumns, WindowSchedule
 from genrelab.dsp.windows import model_inputs
@@ -190,8 +189,7 @@ class LiveAnalyser:
             self.model_spec = spec
             self.model_columns = StreamingColumns(spec, 2 * spec.window_columns + int(2 * hop_s / spec.column_seconds))
             self.schedule = WindowSchedule(spec, hop_s)
-            self._resampler = (soxr.ResampleStream(self.rate, spec.sr, 1, dtype="float32", quality=_RESAMPLE_QUALITY)
-                               if self.rate != spec.sr else None)
+            self._resampler = stream_resampler(self.rate, spec.sr)
             self.next_window = 0
             self.worker = GenreWorker(engine, self._estimate)
         self._lock = threading.Lock()
@@ -258,7 +256,7 @@ class LiveAnalyser:
         block = read.frames
         if len(block) == 0:
             return 0
-        mono = _downmix(block)
+        mono = downmix(block)
         if not np.isfinite(mono).all():
             mono = np.nan_to_num(mono, nan=0.0, posinf=0.0, neginf=0.0)
         peak = np.abs(block).max(axis=0)

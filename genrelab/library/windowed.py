@@ -24,6 +24,7 @@ import soundfile as sf
 import soxr
 
 from genrelab.audio import load
+from genrelab.audio.decode import RESAMPLE_QUALITY, downmix
 from genrelab.dsp import FeatureSpec, model_inputs, track_features, window_centres, window_starts
 from genrelab.dsp import windows as dsp_windows
 from genrelab.dsp.spectrum import mel_filterbank, n_frames, power_frames, power_to_db
@@ -178,9 +179,7 @@ class _SeekableSource:
 
 
 def _mono(block: np.ndarray) -> np.ndarray:
-    from genrelab.audio.decode import _downmix  # the decoder's own downmix (the mean of the channels)
-
-    mono = _downmix(np.ascontiguousarray(block, dtype=np.float32))
+    mono = downmix(np.ascontiguousarray(block, dtype=np.float32))
     if not np.isfinite(mono).all():
         mono = np.nan_to_num(mono, nan=0.0, posinf=0.0, neginf=0.0)
     return mono
@@ -279,7 +278,7 @@ def _prepare_by_seeking(path: Path, src: _SeekableSource, spec: FeatureSpec, n_w
         n_in = int(math.ceil((hi - out_start) * src.sr / sr_out)) + 1
         x = src.read(in_start, n_in)
         decoded += len(x)
-        y = soxr.resample(x, src.sr, sr_out, quality="HQ") if src.sr != sr_out else x
+        y = soxr.resample(x, src.sr, sr_out, quality=RESAMPLE_QUALITY) if src.sr != sr_out else x
         y = np.asarray(y, np.float32)
         # place the span at its position: samples before out_start are never read by this window's frames
         base = (out_start // hop) * hop
