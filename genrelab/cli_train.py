@@ -54,6 +54,9 @@ def _add_train_options(p: argparse.ArgumentParser, *, grid: bool = False) -> Non
         p.add_argument("--distill-alpha", type=float, default=0.7,
                        help="weight of the teacher's soft targets in the loss (default 0.7)")
         p.add_argument("--distill-temperature", type=float, default=2.0, help="softening temperature (default 2)")
+        p.add_argument("--distill-oof", type=int, default=0, metavar="K",
+                       help="the teacher's answers on the train windows out-of-fold (K clip folds), not from the "
+                            "head that saw them (default 0: off)")
         p.add_argument("--init-from", type=Path, default=None, metavar="MODEL",
                        help="start from this model's weights (same architecture and input)")
         p.add_argument("--input", choices=("mel", "stft"), default="mel", help="spectrogram kind (default mel)")
@@ -111,7 +114,7 @@ def _pipeline_config(args: argparse.Namespace, arch: str, kind: str, out: Path):
     try:
         extra = {"backbone": args.backbone, "finetune": args.finetune,
                  "distill": str(args.distill) if args.distill else None, "distill_alpha": args.distill_alpha,
-                 "distill_temperature": args.distill_temperature,
+                 "distill_temperature": args.distill_temperature, "distill_oof": args.distill_oof,
                  "init_from": str(args.init_from) if args.init_from else None} if hasattr(args, "backbone") else {}
         train = TrainConfig(architecture=arch, base_width=args.width, hidden=args.hidden, pretrained=args.pretrained,
                             **extra,

@@ -176,11 +176,16 @@ def cached_embeddings(net, clips, index, spec: FeatureSpec, cache: Path, *, batc
 
 
 def teacher_logits(model_path: Path, clips, index, spec: FeatureSpec, workdir: Path, *, log=None,
-                   cancel=None) -> np.ndarray:
+                   cancel=None, oof_folds: int = 0, seed: int = 0) -> np.ndarray:
     """A musicnn transfer model's logits (N, n_classes) on windows ``index`` (its features from the cache).
 
     The teacher sees the windows as its own spec scales them (its ``top_db`` may differ from the student's);
     the windows must be the same columns (same bands, stride and length).
+
+    ``oof_folds`` > 1: instead of the teacher's own head (which has seen these very windows and answers them
+    almost perfectly: little to learn from), out-of-fold answers: a logistic regression on the teacher's
+    features is fitted on the other folds' clips (clips split into ``oof_folds`` groups) and answers each
+    fold's windows, as the teacher would answer music it has not seen.
     """
     import torch
 
@@ -193,6 +198,24 @@ def teacher_logits(model_path: Path, clips, index, spec: FeatureSpec, workdir: P
         raise ValueError(f"{model_path}: the teacher was trained on other features than the student")
     cache = Path(os.environ.get("GENRELAB_MUSICNN_CACHE", Path(workdir) / "musicnn-cache"))
     emb = cached_embeddings(net.eval(), clips, index, card.spec, cache, log=log, cancel=cancel)
+    if oof_folds > 1:
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.preprocessing import StandardScaler
+
+        labels = sorted({c.label for c in clips})
+        y = np.array([labels.index(clips[c].label) for c, _ in index])
+        clip_of = np.array([c for c, _ in index])
+        fold_of_clip = np.random.default_rng(seed).permutation(len(clips)) % oof_folds
+        out = np.zeros((len(index), len(card.labels)), np.float32)
+        for f in range(oof_folds):
+            held = fold_of_clip[clip_of] == f
+            scaler = StandardScaler().fit(emb[~held])
+            model = LogisticRegression(C=0.01, max_iter=3000).fit(scaler.transform(emb[~held]), y[~held])
+            proba = np.full((held.sum(), len(card.labels)), 1e-6)
+            proba[:, [card.labels.index(labels[k]) for k in model.classes_]] = model.predict_proba(
+                scaler.transform(emb[held]))
+            out[held] = np.log(np.maximum(proba, 1e-6))
+        return out
     with torch.inference_mode():
         return net.classify(torch.from_numpy(emb)).numpy()
 

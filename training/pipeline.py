@@ -276,7 +276,9 @@ def _check_pretrained(train: TrainConfig, spec: FeatureSpec, n_classes: int, say
             acc = teacher.metrics.get("valid", {}).get("track_accuracy")
             parts.append(f"distilled from {teacher.name} (valid track accuracy {acc}): loss = "
                          f"{train.distill_alpha:g} x KL to its softened answers (T {train.distill_temperature:g}) "
-                         f"+ {1 - train.distill_alpha:g} x cross-entropy, on its train windows")
+                         f"+ {1 - train.distill_alpha:g} x cross-entropy, on its train windows"
+                         + (f" (out-of-fold answers: a logistic regression on its features fitted on the other "
+                            f"{train.distill_oof - 1} of {train.distill_oof} clip folds)" if train.distill_oof else ""))
         return replace(train, pretrained=None), "; ".join(parts)
     if train.pretrained in (None, "none"):
         return replace(train, pretrained=None), SCRATCH

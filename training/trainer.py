@@ -41,6 +41,7 @@ class TrainConfig:
     distill: str | None = None
     distill_alpha: float = 0.7
     distill_temperature: float = 2.0
+    distill_oof: int = 0
     init_from: str | None = None
     epochs: int = 100
     patience: int = 10
@@ -247,12 +248,13 @@ def fit(
 
         t_index = all_windows(train, spec, spec.window_s)
         teacher = (t_index, teacher_logits(Path(config.distill), train, t_index, spec, workdir, log=say,
-                                           cancel=cancel))
+                                           cancel=cancel, oof_folds=config.distill_oof, seed=config.seed))
         by_clip: dict[int, list[int]] = {}
         for k, (c, _s) in enumerate(t_index):
             by_clip.setdefault(c, []).append(k)
         t_acc = float((teacher[1].argmax(1) == y_train[[c for c, _ in t_index]]).mean())
-        say(f"distilling from {config.distill}: {len(t_index)} teacher windows (teacher train window accuracy "
+        say(f"distilling from {config.distill}{f' (out-of-fold, {config.distill_oof} folds)' if config.distill_oof else ''}"
+            f": {len(t_index)} teacher windows (teacher train window accuracy "
             f"{t_acc:.3f}), alpha {config.distill_alpha:g}, temperature {config.distill_temperature:g}")
     opt = torch.optim.AdamW([p for p in net.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", factor=0.5, patience=4)
