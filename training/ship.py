@@ -100,13 +100,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("run", type=Path, help="a finished run folder (genrelab train --out)")
     p.add_argument("--note", action="append", default=[], help="a sentence for the card's notes (repeatable)")
     p.add_argument("--force", action="store_true", help="replace the shipped model")
+    p.add_argument("--as", dest="file_name", default=SHIPPED.name,
+                   help=f"file name in resources/models (default {SHIPPED.name}, the default model)")
+    p.add_argument("--report-dir", type=Path, default=None,
+                   help="where the run's report goes (default training/reports/shipped, or "
+                        "training/reports/<file stem> for another file name)")
     args = p.parse_args(argv)
+    target = SHIPPED.parent / args.file_name
+    report_dir = args.report_dir or (REPORT if target == SHIPPED else REPORT.parent / target.stem)
     try:
-        card = ship(args.run, args.note, force=args.force)
+        card = ship(args.run, args.note, force=args.force, target=target, report_dir=report_dir)
     except ShipError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"shipped {card.name} -> {SHIPPED} (report in {REPORT})")
+    print(f"shipped {card.name} -> {target} (report in {report_dir})")
     return 0
 
 
