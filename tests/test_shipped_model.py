@@ -1,5 +1,5 @@
-"""The model in resources/models: it loads with ONNX Runtime alone, its card says what issue 4 asks a card to say,
-and (when ../shared holds the GTZAN data) it reproduces the card's own valid numbers."""
+"""The models in resources/models: they load with ONNX Runtime alone, their cards say what issues 4 and 9 ask a card
+to say, and (when ../shared holds the GTZAN data) the default one reproduces its card's own valid numbers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from genrelab.model.card import GTZAN_GENRES
 from genrelab.model.engine import OnnxEngine
-from genrelab.model.registry import default_model_path
+from genrelab.model.registry import SHIPPED_NAME, default_model_path, shipped_model_path, shipped_models
 
 
 @pytest.fixture(scope="module")
@@ -17,6 +17,33 @@ def shipped():
     if not path.exists():
         pytest.fail(f"the shipped model is missing: {path}")
     return path, OnnxEngine(path, device="cpu")
+
+
+def test_registry_lists_every_shipped_model_default_first():
+    models = shipped_models()
+    assert [p.name for p in models] == [SHIPPED_NAME, "genrelab-musicnn-msd.onnx"]
+    assert models[0] == shipped_model_path() == default_model_path()
+
+
+@pytest.mark.parametrize("name", ["genrelab-resnet-bigru.onnx", "genrelab-musicnn-msd.onnx"])
+def test_every_shipped_model_has_a_complete_card_and_an_embedding(name):
+    path = shipped_model_path().parent / name
+    engine = OnnxEngine(path, device="cpu")
+    card = engine.card
+    assert path.stat().st_size <= 50e6 and tuple(card.labels) == GTZAN_GENRES
+    valid = card.metrics["valid"]
+    assert 0.5 < valid["track_accuracy"] <= 1.0 and 0.4 < valid["window_accuracy"] <= 1.0
+    assert set(valid["per_genre_recall"]) == set(GTZAN_GENRES)
+    assert card.provenance["cpu_seconds"] > 0 and "artist-filtered" in card.split and "mel-images" in card.data
+    assert "test list was withheld" in card.notes and "real GTZAN audio clips" in card.notes
+    x = np.random.default_rng(0).uniform(-1, 1, (3, *card.spec.model_input_shape)).astype(np.float32)
+    probs, embedding = engine.predict_with_embedding(x)
+    assert probs.shape == (3, 10) and np.allclose(probs.sum(axis=1), 1, atol=1e-5)
+    assert embedding is not None and embedding.shape[0] == 3 and embedding.ndim == 2
+    if card.architecture == "musicnn_transfer":  # the card says what it stands on and under which licence
+        init = card.provenance["initialisation"]
+        assert "Million Song Dataset" in init and "ISC" in init and "musicnn" in init
+        assert "minute" in card.notes  # how slow it is
 
 
 def test_shipped_model_is_small_and_its_card_is_complete(shipped):

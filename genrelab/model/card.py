@@ -77,11 +77,18 @@ class ModelCard:
     def items(self) -> list[tuple[str, str]]:
         """The card as (label, text) rows, in the order people read them (``describe`` and Help > About model)."""
         s = self.spec
+        if self.architecture == "musicnn_transfer":
+            hidden = int(self.arch_params.get("hidden", 256))
+            detail = (f"musicnn backbone {str(self.arch_params.get('backbone', 'msd')).upper()}, fine-tuned from "
+                      f"{self.arch_params.get('finetune', 'none')}, head "
+                      f"{'linear' if hidden == 0 else f'MLP {hidden}'}")
+        else:
+            detail = (f"ResNet base width {self.arch_params.get('base_width', 64)}, "
+                      f"GRU hidden {self.arch_params.get('hidden', 256)}")
         rows = [
             ("Model", self.name),
             ("Architecture", f"{self.architecture} (input {'x'.join(map(str, s.model_input_shape))}, {s.image}; "
-                             f"ResNet base width {self.arch_params.get('base_width', 64)}, "
-                             f"GRU hidden {self.arch_params.get('hidden', 256)})"),
+                             f"{detail})"),
             ("Genres", ", ".join(self.labels)),
             ("Features", f"{s.kind} {s.n_mels if s.kind == 'mel' else s.n_fft // 2 + 1} bins, sr {s.sr} Hz, "
                          f"n_fft {s.n_fft}, hop {s.hop_length}, frame stride {s.frame_stride:.4g}, "
