@@ -113,7 +113,9 @@ class LibraryPage(QWidget):
         self.tags.undo_requested.connect(self.ask_undo)
         self.db_button.clicked.connect(self.choose_database)
         window.engine_state.changed.connect(self._update_enabled)
-        find = QShortcut(QKeySequence.StandardKey.Find, self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # Window context: Qt fires it only while this page is visible, wherever the focus is (after Ctrl+4 it
+        # is often on the tab bar, outside the page, where a WidgetWithChildren shortcut never fired).
+        find = QShortcut(QKeySequence.StandardKey.Find, self, context=Qt.ShortcutContext.WindowShortcut)
         find.activated.connect(lambda: (self.table.filter_box.setFocus(), self.table.filter_box.selectAll()))
 
         self._live = QTimer(self)

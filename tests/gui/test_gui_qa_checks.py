@@ -1,0 +1,43 @@
+"""Regressions found by driving the real app as a new user would (QA pass): keyboard focus between pages."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+
+def _activate(qtbot, window) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
+
+
+def _key(qtbot, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    """Press a key where the keyboard focus is now (as a person would)."""
+    target = QApplication.focusWidget() or QApplication.activeWindow()
+    qtbot.keyClick(target, key, modifier)
+
+
+def test_ctrl_f_right_after_ctrl_4_focuses_the_library_filter(qtbot, window):
+    """Ctrl+4 then Ctrl+F types into the Library filter, even when the focus was outside the page (the tab bar:
+    the Analyse page has no focusable widget). It used to do nothing, and the typed letters were lost."""
+    _activate(qtbot, window)
+    window.tabs.tabBar().setFocus()
+    qtbot.waitUntil(lambda: window.tabs.tabBar().hasFocus(), timeout=2000)
+    _key(qtbot, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    page = window.pages["library"]
+    assert window.tabs.currentWidget() is page
+    _key(qtbot, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    box = page.table.filter_box
+    qtbot.waitUntil(box.hasFocus, timeout=2000)
+    qtbot.keyClicks(QApplication.focusWidget(), "rock f")
+    assert box.text() == "rock f"
+
+
+def test_ctrl_f_on_another_page_does_not_jump_to_the_hidden_library(qtbot, window):
+    _activate(qtbot, window)
+    window.show_page("train")
+    window.tabs.tabBar().setFocus()
+    _key(qtbot, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.wait(50)
+    assert window.tabs.currentWidget() is window.pages["train"]
+    assert not window.pages["library"].table.filter_box.hasFocus()
