@@ -14,7 +14,7 @@ import numpy as np
 from genrelab.analysis import Analysis
 from genrelab.audio import Audio, AudioInfo, load, probe
 from genrelab.dsp import FeatureSpec, cut, model_inputs, track_features, window_starts
-from genrelab.dsp.spectrum import band_frequencies
+from genrelab.dsp.spectrum import AMIN, band_frequencies
 from genrelab.gui.display_settings import (
     DETAIL_COLUMNS,
     LOG_FMIN,
@@ -103,12 +103,18 @@ class SpectrogramImage:
         return self.x0 + self.dx * self.db.shape[1]
 
 
+_FLOOR_DB = 10.0 * float(np.log10(AMIN)) + 0.01  # power_to_db of silence (float32 rounding allowed for)
+
+
 def colour_indices(db: np.ndarray, peak_db: float, db_range: float, chunk_columns: int = 256) -> np.ndarray:
-    """uint8 colormap indices: 0 at ``peak_db - db_range`` and below, 255 at ``peak_db``, in column chunks."""
+    """uint8 colormap indices: 0 at ``peak_db - db_range`` and below, 255 at ``peak_db``, in column chunks.
+    Cells at the power floor (digital silence) are 0 whatever the peak: a silent track is dark, not bright."""
     out = np.empty(db.shape, np.uint8)
     low, scale = peak_db - db_range, 255.0 / max(db_range, 1e-6)
     for a in range(0, db.shape[1], chunk_columns):
-        block = (db[:, a : a + chunk_columns] - low) * scale
+        cells = db[:, a : a + chunk_columns]
+        block = (cells - low) * scale
+        block[cells <= _FLOOR_DB] = 0.0
         np.clip(block, 0.0, 255.0, out=block)
         out[:, a : a + chunk_columns] = block
     return out

@@ -41,3 +41,20 @@ def test_ctrl_f_on_another_page_does_not_jump_to_the_hidden_library(qtbot, windo
     qtbot.wait(50)
     assert window.tabs.currentWidget() is window.pages["train"]
     assert not window.pages["library"].table.filter_box.hasFocus()
+
+
+def test_a_silent_track_draws_dark_spectrograms(qtbot, window, tmp_path):
+    """Digital silence is the darkest colour (nothing there), not the brightest: the colour scale's 0 dB is the
+    track's peak, and a silent track's peak is the floor itself, which used to paint every cell at 0 dB."""
+    import numpy as np
+    import soundfile as sf
+    from gui_helpers import open_and_wait
+
+    silent = tmp_path / "silent.wav"
+    sf.write(silent, np.zeros(22050 * 4, np.float32), 22050)
+    open_and_wait(qtbot, window, silent)
+    views = [v for v in window.page.views if v.name in ("stft", "mel")]
+    assert len(views) == 2
+    for view in views:
+        qtbot.waitUntil(lambda v=view: v.image is not None, timeout=20000)
+        assert int(view.image.pixels.max()) == 0, view.name
