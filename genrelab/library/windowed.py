@@ -24,7 +24,7 @@ import soundfile as sf
 import soxr
 
 from genrelab.audio import load
-from genrelab.audio.decode import RESAMPLE_QUALITY, downmix
+from genrelab.audio.decode import RESAMPLE_QUALITY, _mpeg_suffix, _quiet_c_stderr, downmix
 from genrelab.dsp import FeatureSpec, model_inputs, track_features, window_centres, window_starts
 from genrelab.dsp import windows as dsp_windows
 from genrelab.dsp.spectrum import mel_filterbank, n_frames, power_frames, power_to_db
@@ -188,15 +188,19 @@ def _mono(block: np.ndarray) -> np.ndarray:
 class _SoundfileSource(_SeekableSource):
     def __init__(self, path: Path) -> None:
         super().__init__()
-        self._file = sf.SoundFile(str(path))
+        self._quiet = _mpeg_suffix(path)
+        with _quiet_c_stderr(self._quiet):  # libmpg123 writes "Note: Illegal Audio-MPEG-Header" to fd 2
+            self._file = sf.SoundFile(str(path))
+        self._quiet = self._quiet or self._file.format == "MP3"
         self.sr, self.channels, self.frames = self._file.samplerate, self._file.channels, max(self._file.frames, 0)
         if self.sr <= 0 or self.channels <= 0 or self.frames <= 0 or not self._file.seekable():
             self._file.close()
             raise ValueError("not seekable")
 
     def read(self, start: int, n: int) -> np.ndarray:
-        self._file.seek(min(start, self.frames))
-        block = self._file.read(n, dtype="float32", always_2d=True)
+        with _quiet_c_stderr(self._quiet):  # and "Warning: Xing stream size off" for a cut-off MP3
+            self._file.seek(min(start, self.frames))
+            block = self._file.read(n, dtype="float32", always_2d=True)
         if len(block) < n and start + n <= self.frames:
             self.flags.add("truncated")
         return _mono(block)

@@ -1,0 +1,35 @@
+"""Regressions found by using the CLI as a new user would (QA pass): each bad input gives one clear line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import soundfile as sf
+
+from genrelab.audio.synthesis import music_like
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "genrelab", *args], capture_output=True, text=True, timeout=180)
+
+
+def test_tag_and_similar_keep_decoder_noise_off_the_terminal(tmp_path: Path, tiny_model: Path):
+    """libmpg123 (inside libsndfile) wrote "Note: Illegal Audio-MPEG-Header ..." to the terminal for a text file
+    named .mp3 in a tagged folder, and for `similar` on such a file; only GenreLab's own lines may show."""
+    music = tmp_path / "music"
+    music.mkdir()
+    sf.write(music / "good.wav", music_like(4.0, 22050, seed=1), 22050)
+    (music / "notes.mp3").write_text("this is a text file, not audio\n" * 40)
+    db = tmp_path / "lib.sqlite"
+    tagged = _cli("tag", str(music), "--db", str(db), "--model", str(tiny_model), "--jobs", "0", "--quiet")
+    assert "notes.mp3: not an audio file" in tagged.stdout + tagged.stderr
+    assert "Illegal" not in tagged.stderr and "resync" not in tagged.stderr, tagged.stderr
+    outside = tmp_path / "other.mp3"  # not in the library: `similar` analyses it first
+    outside.write_text("more text, still not audio\n" * 40)
+    for query in (music / "notes.mp3", outside):
+        similar = _cli("similar", str(query), "--db", str(db))
+        assert similar.returncode != 0
+        lines = similar.stderr.strip().splitlines()
+        assert len(lines) == 1 and query.name in lines[0] and "not an audio file" in lines[0], similar.stderr
