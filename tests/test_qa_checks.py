@@ -33,3 +33,24 @@ def test_tag_and_similar_keep_decoder_noise_off_the_terminal(tmp_path: Path, tin
         assert similar.returncode != 0
         lines = similar.stderr.strip().splitlines()
         assert len(lines) == 1 and query.name in lines[0] and "not an audio file" in lines[0], similar.stderr
+
+
+def test_a_text_file_named_flac_or_wav_is_not_an_audio_file(tmp_path: Path):
+    """A text file named .flac said "audio stream has no sample rate or channel count" (FFmpeg's probe made a
+    stream of it); it says what a text file named .mp3 says. A real FLAC with a damaged header says damaged."""
+    import pytest
+
+    from genrelab.audio import load, probe
+    from genrelab.errors import AudioError
+
+    for name in ("notes.flac", "notes.wav", "notes.ogg"):
+        path = tmp_path / name
+        path.write_text("hello\n")
+        for read in (load, probe):
+            with pytest.raises(AudioError) as err:
+                read(path)
+            assert str(err.value) == f"{name}: not an audio file (no known audio header)"
+    damaged = tmp_path / "damaged.flac"
+    damaged.write_bytes(b"fLaC" + b"\x00" * 60)
+    with pytest.raises(AudioError, match=r"^damaged\.flac: damaged or cut-off audio file"):
+        load(damaged)

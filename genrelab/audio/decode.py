@@ -92,6 +92,8 @@ def probe(path: str | os.PathLike[str]) -> AudioInfo:
     av = _import_av(path)
     with _open_av(path, av) as container:
         stream = _audio_stream(path, container)
+        if not (stream.rate or stream.codec_context.sample_rate) or not stream.channels:
+            raise AudioError(f"{path.name}: {_unreadable_reason(path)}")  # e.g. a text file named .flac
         return AudioInfo(
             path,
             _av_duration(container, stream),
@@ -359,7 +361,7 @@ class _PyAVReader:
             self.sr = int(self._stream.rate or self._stream.codec_context.sample_rate or 0)
             self.channels = int(self._stream.channels or 0)
             if self.sr <= 0 or self.channels <= 0:
-                raise AudioError(f"{path.name}: audio stream has no sample rate or channel count")
+                raise AudioError(f"{path.name}: {_unreadable_reason(path)}")  # e.g. a text file named .flac
         except BaseException:
             self._container.close()
             raise
@@ -537,7 +539,7 @@ def _open_av(path: Path, av: ModuleType) -> Any:
     """Open a container with PyAV, turning FFmpeg's complaints into an AudioError."""
     try:
         return av.open(str(path), metadata_errors="ignore")
-    except av.error.InvalidDataError:
+    except (av.error.InvalidDataError, av.error.EOFError):  # EOFError: FFmpeg's probe ran out of a tiny file
         raise AudioError(f"{path.name}: {_unreadable_reason(path)}") from None
     except PermissionError:
         raise AudioError(f"{path.name}: permission denied") from None
