@@ -58,3 +58,27 @@ def test_a_silent_track_draws_dark_spectrograms(qtbot, window, tmp_path):
     for view in views:
         qtbot.waitUntil(lambda v=view: v.image is not None, timeout=20000)
         assert int(view.image.pixels.max()) == 0, view.name
+
+
+def test_a_track_with_one_genre_window_draws_it_on_the_timeline(qtbot, window, tmp_path):
+    """A track under 3.5 s has one genre window; the timeline drew a one-point curve, i.e. nothing, beside a
+    summary naming a genre. The window is drawn over its 3-s span, in both timeline styles."""
+    import numpy as np
+    import soundfile as sf
+    from gui_helpers import open_and_wait
+
+    from genrelab.audio.synthesis import music_like
+
+    short = tmp_path / "short.wav"
+    sf.write(short, music_like(2.0, 22050, seed=3), 22050)
+    analysis = open_and_wait(qtbot, window, short)
+    assert len(analysis.timeline.times) == 1
+    timeline = window.page.views[-1]
+    for style in ("stacked", "lines"):
+        timeline.set_style(style)
+        assert timeline.curves
+        for curve in timeline.curves:
+            x, y = curve.getData()
+            assert x is not None and len(x) >= 2 and float(np.ptp(x)) >= 2.0, style
+        times, probs = timeline.plotted_probabilities()
+        np.testing.assert_allclose(probs, np.repeat(analysis.timeline.probs, len(times), axis=0), atol=1e-6)

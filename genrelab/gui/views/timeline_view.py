@@ -49,9 +49,13 @@ class TimelineView(TimePlot):
         self.message.setPos(self.view_box.viewRange()[0][0], 0.98)
 
     def set_timeline(self, times: np.ndarray, probs: np.ndarray, labels: list[str], colours: dict[str, str],
-                     style: str | None = None) -> None:
-        """Draw a timeline (empty arrays clear the plot)."""
+                     style: str | None = None, *, window_s: float = 3.0) -> None:
+        """Draw a timeline (empty arrays clear the plot). A single window (a track under 3.5 s) is drawn flat
+        over its ``window_s`` span: a one-point curve would draw nothing."""
         self.times, self.probs, self.labels, self.colours = np.asarray(times), np.asarray(probs), labels, colours
+        if len(self.times) == 1 and self.probs.ndim == 2:
+            self.times = self.times[0] + np.array([-window_s / 2, window_s / 2])
+            self.probs = np.repeat(self.probs, 2, axis=0)
         if style is not None:
             self.style = style
         self._redraw()

@@ -112,7 +112,8 @@ class ViewsPanel(QWidget):
             self.legend.setText("")
             return
         labels = analysis.timeline.labels
-        self.timeline.set_timeline(analysis.timeline.times, analysis.timeline.probs, labels, colours)
+        self.timeline.set_timeline(analysis.timeline.times, analysis.timeline.probs, labels, colours,
+                                   window_s=analysis.timeline.window_s)
         self.legend.set_genres(labels, colours)
 
     def set_playhead(self, t: float) -> None:
