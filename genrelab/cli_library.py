@@ -156,7 +156,11 @@ def run_tag(args: argparse.Namespace) -> int:
         raise GenreLabError("give one or more music folders (or --undo, --write-tags, --csv/--json/--m3u-dir on the "
                             "existing database)")
     for f in args.folders:
-        if not f.exists():
+        try:
+            there = f.exists()
+        except OSError as exc:  # a folder above it cannot be entered
+            raise GenreLabError(f"{f}: cannot read ({(exc.strerror or str(exc)).lower()})") from None
+        if not there:
             raise GenreLabError(f"{f}: no such file or folder")
     if (args.dry_run or args.overwrite) and not args.write_tags:
         raise GenreLabError("--dry-run and --overwrite go with --write-tags")

@@ -202,11 +202,24 @@ class LibraryStore:
         if readonly and not self.path.exists():
             raise GenreLabError(f"{self.path}: no library database here (run `genrelab tag DIR --db {self.path}`)")
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # A library on a read-only file or folder (a shared or archived copy) is opened for reading only.
+        self.read_only_place = readonly and not (os.access(self.path, os.W_OK)
+                                                 and os.access(self.path.parent, os.W_OK))
+        if not self.path.exists() and not os.access(self.path.parent, os.W_OK):
+            raise GenreLabError(f"{self.path}: cannot create a library database there (the folder is read-only "
+                                "for you); choose another --db")
         try:
-            self.conn = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None,
-                                        check_same_thread=False)
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
+            if self.read_only_place:
+                # immutable: nothing can write here, so SQLite needs no -wal/-shm files beside it
+                immutable = "&immutable=1" if not os.access(self.path.parent, os.W_OK) else ""
+                self.conn = sqlite3.connect(f"{self.path.as_uri()}?mode=ro{immutable}", uri=True, timeout=30.0,
+                                            isolation_level=None, check_same_thread=False)
+                self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            else:
+                self.conn = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None,
+                                            check_same_thread=False)
+                self.conn.execute("PRAGMA journal_mode=WAL")
+                self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA busy_timeout=30000")
             if not readonly:
                 self.conn.executescript(_SCHEMA)
@@ -234,6 +247,9 @@ class LibraryStore:
     def writer_lock(self, wait: bool = False) -> Iterator[None]:
         """Hold the library's writer lock; :class:`LibraryLocked` (a clear message) when another run has it and
         ``wait`` is false, else block until it is free."""
+        if self.read_only_place:
+            raise GenreLabError(f"{self.path}: this library is read-only for you (file or folder); copy it to a "
+                                "folder you can write to, or run as its owner")
         if not self._lock.acquire(wait):
             raise LibraryLocked(f"{self.path}: another GenreLab run is writing to this library "
                                 f"({self._lock.holder()}); wait for it to finish, or run again with --wait")
