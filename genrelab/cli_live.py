@@ -80,6 +80,8 @@ def run_record(args: argparse.Namespace) -> int:
         raise RecordError(f"--seconds must be positive (got {args.seconds:g})")
     if args.hop <= 0:
         raise RecordError(f"--hop must be positive (got {args.hop:g})")
+    if args.out is None and args.folder is not None and args.folder.exists() and not args.folder.is_dir():
+        raise RecordError(f"{args.folder}: is a file, not a folder")
     _recover()
     engine = None
     if args.live:
@@ -98,6 +100,11 @@ def run_record(args: argparse.Namespace) -> int:
 
     old_term = signal.signal(signal.SIGTERM, on_term)
     try:
+        if args.out is None and args.folder is not None:  # a folder, even named like a file ("Takes.2026")
+            try:
+                args.folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise RecordError(f"cannot use the recordings folder {args.folder} ({exc.strerror})") from None
         take = start_take(recorder, target, args.format, max_seconds=args.seconds, from_start=True)
         recorder.start()
         if engine is not None:

@@ -259,7 +259,7 @@ def start_take(recorder: Recorder, target: Path | None = None, fmt: str | None =
     ``max_seconds`` ends the take after exactly that much audio.
     """
     target = Path(target) if target is not None else default_recordings_folder()
-    fmt = format_for(target if target.suffix else None, fmt)
+    fmt = format_for(target if target.suffix and not target.is_dir() else None, fmt)  # a folder may have a dot
     path, fd = create_take_file(target, fmt)
     max_frames = None if max_seconds is None else int(round(max_seconds * recorder.rate))
     start = 0 if from_start else recorder.frames
