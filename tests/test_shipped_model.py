@@ -58,7 +58,9 @@ def test_shipped_model_is_small_and_its_card_is_complete(shipped):
     p = card.provenance
     assert p["command"].startswith("genrelab train") and "--split filtered" in p["command"]
     assert p["seed"] == 42 and p["date"] and p["cpu_seconds"] > 0
-    assert p["initialisation"] == "from scratch (no ImageNet weights)"
+    # issue 9: distilled from the musicnn transfer model, starting from the from-scratch weights
+    assert "distilled from" in p["initialisation"] and "musicnn" in p["initialisation"]
+    assert "--distill" in p["command"] and "noise level" in card.notes
     assert "mel-images" in card.data and "artist-filtered" in card.split
     assert "test list was withheld" in card.notes
 
