@@ -82,3 +82,33 @@ def test_a_track_with_one_genre_window_draws_it_on_the_timeline(qtbot, window, t
             assert x is not None and len(x) >= 2 and float(np.ptp(x)) >= 2.0, style
         times, probs = timeline.plotted_probabilities()
         np.testing.assert_allclose(probs, np.repeat(analysis.timeline.probs, len(times), axis=0), atol=1e-6)
+
+
+def test_choosing_a_file_that_is_not_a_library_keeps_the_open_library(qtbot, window, tmp_path):
+    """Change… onto a file that is not a library database (a text file): the page named that file as its
+    database while still showing the previous library's tracks, and remembered it for the next start. The
+    previous library stays, named as it was, and the file is left untouched."""
+    from conftest import write_track
+
+    page = window.pages["library"]
+    music = tmp_path / "music"
+    music.mkdir()
+    write_track(music / "a.wav", 4.0)
+    good = tmp_path / "library.sqlite"
+    page.set_database(good)
+    page.scan_jobs = 0
+    window.show_page("library")
+    assert page.folders.add_folder(music)
+    with qtbot.waitSignal(page.scan_finished, timeout=60000):
+        page.scan_controls.scan_button.click()
+    qtbot.waitUntil(lambda: not page._loading and page.table.model.rowCount() == 1, timeout=20000)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes, not a database\n")
+    with qtbot.waitSignal(page.message, timeout=20000) as said:
+        page.set_database(notes)
+    assert "notes.txt: not a usable library database" in said.args[0]
+    qtbot.waitUntil(lambda: page.database() == good, timeout=5000)
+    assert page.db_label.text() == str(good)
+    assert page.settings.library_database == str(good)
+    assert page.table.model.rowCount() == 1
+    assert notes.read_text() == "my notes, not a database\n"

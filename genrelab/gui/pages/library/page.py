@@ -123,6 +123,7 @@ class LibraryPage(QWidget):
         self._live.timeout.connect(self._live_refresh)
         self.db_path = Path(self.settings.library_database) if self.settings.library_database else None
         self._similar_key: tuple | None = None
+        self._db_before: tuple[Path | None] | None = None  # the database before set_database, until it reads
         self._show_db()
         self._update_enabled()  # the library is read when the page is first shown (not at every start-up)
 
@@ -175,7 +176,10 @@ class LibraryPage(QWidget):
         return self.db_path or access.default_database()
 
     def set_database(self, path: Path | str) -> None:
-        """Use ``path`` (kept in the settings) and show its library."""
+        """Use ``path`` (kept in the settings) and show its library; if it cannot be read (not a library
+        database), the previous one stays (see ``_load_failed``)."""
+        if self._db_before is None:
+            self._db_before = (self.db_path,)
         self.db_path = Path(path)
         self.settings.library_database = str(self.db_path)
         self._show_db()
@@ -222,6 +226,7 @@ class LibraryPage(QWidget):
         if self.view is None or not np.array_equal(view.rows.ids, self.view.rows.ids):
             self._similar_key = None  # tracks came or went (or were re-analysed): ask again
         self._last_load_s = seconds
+        self._db_before = None
         self.view = view
         self.table.set_rows(view.rows)
         self.counts.set_counts(view.counts)
@@ -237,6 +242,11 @@ class LibraryPage(QWidget):
         self.loaded.emit()
 
     def _load_failed(self, message: str) -> None:
+        if self._db_before is not None:  # a newly chosen file that is no library: keep the one on show
+            (self.db_path,), self._db_before = self._db_before, None
+            self.settings.library_database = str(self.db_path) if self.db_path else ""
+            self._show_db()
+            message = f"{message}; {self.db_path or 'the default library'} stays open"
         self.show_message(message)
         self._load_ended()
 
