@@ -242,6 +242,7 @@ def test_write_tags_after_the_confirmation_and_undo(qtbot, window, page, tmp_pat
 
     def confirm(overwrite: bool) -> list[tuple[str, ...]]:
         page.tags.overwrite.setChecked(overwrite)
+        qtbot.waitUntil(page.tags.write_button.isEnabled, timeout=20000)  # as a user waits for the button
         page.tags.write_button.click()
         qtbot.waitUntil(lambda: page.tag_dialog is not None and page.tag_dialog.isVisible(), timeout=20000)
         listed = list(page.tag_dialog.model.items)
@@ -252,6 +253,7 @@ def test_write_tags_after_the_confirmation_and_undo(qtbot, window, page, tmp_pat
         qtbot.waitUntil(lambda: not page._loading and not page.tags_busy(), timeout=20000)
         return listed
 
+    qtbot.waitUntil(page.tags.write_button.isEnabled, timeout=20000)
     page.tags.write_button.click()  # Cancel in the dialog: nothing is written
     qtbot.waitUntil(lambda: page.tag_dialog is not None and page.tag_dialog.isVisible(), timeout=20000)
     page.tag_dialog.reject()

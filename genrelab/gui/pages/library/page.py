@@ -207,13 +207,14 @@ class LibraryPage(QWidget):
         self._loading = True
         db = self.db_path
 
-        def work(progress: ProgressFn, cancel: threading.Event) -> tuple[access.LibraryView, float]:
+        def work(progress: ProgressFn, cancel: threading.Event) -> tuple[access.LibraryView, float, Path | None]:
             started = time.perf_counter()
             view = access.read_view(db or access.default_database())
-            return view, time.perf_counter() - started
+            return view, time.perf_counter() - started, db
 
         self.runner.submit("Reading the library", work, group=LOAD, visible=False, on_done=self._loaded,
-                           on_failed=self._load_failed, on_cancelled=self._load_ended)
+                           on_failed=lambda message: self._load_failed(message, db),
+                           on_cancelled=self._load_ended)
 
     def _load_ended(self) -> None:
         self._loading = False
@@ -221,8 +222,11 @@ class LibraryPage(QWidget):
             self._reload_again = False
             self.reload()
 
-    def _loaded(self, result: tuple[access.LibraryView, float]) -> None:
-        view, seconds = result
+    def _loaded(self, result: tuple[access.LibraryView, float, Path | None]) -> None:
+        view, seconds, db = result
+        if db != self.db_path:  # read before another database was chosen: the reload queued for it decides
+            self._load_ended()
+            return
         if self.view is None or not np.array_equal(view.rows.ids, self.view.rows.ids):
             self._similar_key = None  # tracks came or went (or were re-analysed): ask again
         self._last_load_s = seconds
@@ -241,7 +245,10 @@ class LibraryPage(QWidget):
         self._load_ended()
         self.loaded.emit()
 
-    def _load_failed(self, message: str) -> None:
+    def _load_failed(self, message: str, db: Path | None = None) -> None:
+        if db != self.db_path:  # a database no longer chosen: the reload queued for the new one decides
+            self._load_ended()
+            return
         if self._db_before is not None:  # a newly chosen file that is no library: keep the one on show
             (self.db_path,), self._db_before = self._db_before, None
             self.settings.library_database = str(self.db_path) if self.db_path else ""
