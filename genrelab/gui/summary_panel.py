@@ -49,6 +49,7 @@ class SummaryPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.colours: dict[str, str] = {}
+        self.silent = False  # a silent track has no genre to show, whatever the model says about silence
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.setSpacing(6)
@@ -124,6 +125,7 @@ class SummaryPanel(QWidget):
     # ---- content ----------------------------------------------------------------------------------------
     def clear(self, note: str = "") -> None:
         """Forget the current track's results."""
+        self.silent = False
         self.now_label.setText("—")
         self.now_label.setStyleSheet("color: #606874;")
         self.now_detail.setText(note)
@@ -153,6 +155,7 @@ class SummaryPanel(QWidget):
     def set_analysis(self, analysis: Analysis, colours: dict[str, str]) -> None:
         """Fill top-3, stretches and warnings from an analysis."""
         self.colours = colours
+        self.silent = "silent" in analysis.flags
         for (genre, p), name, bar in zip(analysis.summary.top3, self.top_names, self.top_bars, strict=False):
             colour = colours.get(genre, "#888888")
             name.setText(f"<span style='color:{colour}'>■</span> {escape(genre)}")
@@ -173,6 +176,11 @@ class SummaryPanel(QWidget):
         """The genre of the window at the playhead (time ``t``), large, in its colour, with the window's span
         ``start_s``..``end_s`` (the window the model heard, not the playhead's instant)."""
         if probs is None or len(probs) == 0:
+            return
+        if self.silent:
+            self.now_label.setText("SILENCE")
+            self.now_label.setStyleSheet("color: #a0a8b4;")
+            self.now_detail.setText("The track is silent: there is no genre to hear")
             return
         k = int(np.argmax(probs))
         genre = labels[k]

@@ -58,6 +58,8 @@ def test_a_silent_track_draws_dark_spectrograms(qtbot, window, tmp_path):
     for view in views:
         qtbot.waitUntil(lambda v=view: v.image is not None, timeout=20000)
         assert int(view.image.pixels.max()) == 0, view.name
+    summary = window.page.summary  # and the large genre label names no genre for silence
+    assert summary.now_label.text() == "SILENCE" and "silent" in summary.now_detail.text()
 
 
 def test_a_track_with_one_genre_window_draws_it_on_the_timeline(qtbot, window, tmp_path):
