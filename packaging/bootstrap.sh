@@ -95,6 +95,12 @@ ensure_python_packages() {  # $1: "" for the app, "train,test,cluster" for the t
     fi
     say "pip install -e \"$spec\" (torch comes with the train extra: a few minutes the first time)"
     "$PY" -m pip install --quiet --disable-pip-version-check -e "$spec" || die "pip install -e \"$spec\" failed"
+    if [[ "$extras" == *train* ]]; then
+        # musicnn's TF1 checkpoints, read by training/musicnn_convert.py and its test; the package pins an old
+        # numpy that does not install on Python 3.11, and we need none of its dependencies: --no-deps.
+        "$PY" -m pip install --quiet --disable-pip-version-check --no-deps "musicnn==0.1.0" \
+            || die "pip install --no-deps musicnn failed"
+    fi
     stamp_for "$extras" >>"$stamp_file"
 }
 
