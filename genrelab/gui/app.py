@@ -35,7 +35,20 @@ def make_application(argv: list[str] | None = None):  # noqa: ANN201 - QApplicat
         apply_dark_theme(app)
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
+    _set_icon(app)
     return app
+
+
+def _set_icon(app) -> None:  # noqa: ANN001 - QApplication
+    """The window icon and the desktop entry it belongs to (resources/icons, resources/genrelab.desktop)."""
+    from PySide6.QtGui import QIcon
+
+    from genrelab.model.registry import resources_dir
+
+    icon = resources_dir() / "icons" / "genrelab.svg"
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    app.setDesktopFileName("genrelab")
 
 
 def build_window(args: argparse.Namespace) -> MainWindow:

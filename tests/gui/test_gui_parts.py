@@ -213,3 +213,11 @@ def test_spectrogram_view_names_its_db_reference(qtbot):
     assert view.colour_bar.getAxis("right").labelText == "dBFS" and view.reference_text() == "dBFS"
     view.set_db_range(60)
     assert view.colour_bar.levels() == pytest.approx((-60.0, 0.0))
+
+
+def test_the_app_has_its_icon_and_desktop_entry_name(qtbot):
+    from genrelab.gui.app import make_application
+
+    app = make_application()
+    assert not app.windowIcon().isNull()
+    assert app.desktopFileName() == "genrelab"  # resources/genrelab.desktop, so docks group the window with it
