@@ -232,7 +232,7 @@ def fit_frozen(train, valid, spec: FeatureSpec, labels: list[str], config, workd
     from torch import nn
 
     from training.clips import all_windows
-    from training.trainer import EpochStats, FitResult, track_accuracy
+    from training.trainer import EpochStats, FitResult, mixup_forward, track_accuracy
 
     say = log or (lambda _s: None)
     torch.set_num_threads(config.threads or os.cpu_count() or 1)
@@ -272,14 +272,7 @@ def fit_frozen(train, valid, spec: FeatureSpec, labels: list[str], config, workd
         for i in range(0, len(order), config.batch_size):
             sel = order[i:i + config.batch_size]
             xb, yb = xt[sel], yt[sel]
-            if "mixup" in config.augment:
-                lam = float(rng.beta(0.4, 0.4))
-                perm = torch.from_numpy(rng.permutation(len(sel)))
-                logits = head(lam * xb + (1 - lam) * xb[perm])
-                loss = lam * loss_fn(logits, yb) + (1 - lam) * loss_fn(logits, yb[perm])
-            else:
-                logits = head(xb)
-                loss = loss_fn(logits, yb)
+            logits, loss, _, _ = mixup_forward(head, xb, yb, loss_fn, rng, "mixup" in config.augment)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

@@ -118,6 +118,23 @@ def _tilt(raw: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return raw + (slope * ramp).astype(np.float32)
 
 
+def mixup_forward(model, x, y, loss_fn, rng: np.random.Generator, mixup: bool):  # noqa: ANN001, ANN201 - torch
+    """Logits and loss of one training batch, with mixup (Beta(0.4, 0.4), a random pairing) when ``mixup``.
+
+    Returns ``(logits, loss, lam, perm)``; ``perm`` is None without mixup (``lam`` 1), so a caller can mix other
+    targets (a teacher's answers) the same way.
+    """
+    import torch
+
+    if not mixup:
+        logits = model(x)
+        return logits, loss_fn(logits, y), 1.0, None
+    lam = float(rng.beta(0.4, 0.4))
+    perm = torch.from_numpy(rng.permutation(len(x)))
+    logits = model(lam * x + (1 - lam) * x[perm])
+    return logits, lam * loss_fn(logits, y) + (1 - lam) * loss_fn(logits, y[perm]), lam, perm
+
+
 def _specaugment(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Two frequency masks (<= 15 % of rows) and two time masks (<= 15 % of columns) per example."""
     x = x.copy()
@@ -313,15 +330,7 @@ def fit(
                 x = _specaugment(x, rng)
             xt = torch.from_numpy(x).contiguous(memory_format=torch.channels_last)
             yt = torch.from_numpy(y_train[[c for c, _ in sub]])
-            if "mixup" in config.augment:
-                lam = float(rng.beta(0.4, 0.4))
-                perm = torch.from_numpy(rng.permutation(len(sub)))
-                logits = model(lam * xt + (1 - lam) * xt[perm])
-                loss = lam * loss_fn(logits, yt) + (1 - lam) * loss_fn(logits, yt[perm])
-            else:
-                lam, perm = 1.0, None
-                logits = model(xt)
-                loss = loss_fn(logits, yt)
+            logits, loss, lam, perm = mixup_forward(model, xt, yt, loss_fn, rng, "mixup" in config.augment)
             if soft is not None:  # distillation: the teacher's softened answers on the same windows
                 temp = config.distill_temperature
                 target = torch.softmax(soft[torch.from_numpy(np.asarray(sel[rank::size]))] / temp, dim=1)
