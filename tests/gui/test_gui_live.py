@@ -89,3 +89,24 @@ def test_live_page_keeps_the_take_when_the_input_disappears(qtbot, audio_on, win
     info = sf.info(str(take_path))
     assert info.duration >= 1.0
     assert not page.panel.record.isChecked() and page.busy_reason() == ""
+
+
+@pytest.mark.audio_device
+def test_live_page_names_no_genre_for_silence(qtbot, audio_on, window, tmp_path):
+    """Monitoring an input where nothing plays: the large banner says silence instead of the model's guess."""
+    sink = audio_on
+    page = window.show_page("live")
+    qtbot.waitUntil(lambda: page.panel.device.count() > 0, timeout=15000)
+    labels = [page.panel.device.itemData(i).name for i in range(page.panel.device.count())]
+    page.panel.device.setCurrentIndex(labels.index(sink.monitor))
+    page.panel.monitor.click()
+    qtbot.waitUntil(lambda: page.session.analyser is not None and len(page.session.analyser.estimates) >= 2,
+                    timeout=20000)
+    assert page.banner.current == "" and "silence" in page.banner.detail.text()
+    music = tmp_path / "music.wav"
+    sf.write(music, np.stack([music_like(5.0, SR, seed=9)] * 2, axis=1) * 0.6, SR, subtype="PCM_16")
+    player = sink.play(music)
+    qtbot.waitUntil(lambda: bool(page.banner.current), timeout=15000)  # music: a genre again
+    player.terminate()
+    player.wait()
+    page.panel.monitor.click()

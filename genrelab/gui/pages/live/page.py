@@ -17,6 +17,7 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
+from genrelab.analysis import SILENCE_RMS  # already loaded with the live analyser: no start-up cost
 from genrelab.gui.display_settings import DisplaySettings
 from genrelab.gui.pages.live.genre_banner import GenreBanner
 from genrelab.gui.pages.live.input_panel import InputPanel, clock
@@ -75,6 +76,7 @@ class LivePage(QWidget):
         self.frames_drawn = 0
         self.latencies: list[float] = []
         self._shown_estimates = 0
+        self._last_sound_s = float("-inf")  # analyser time of the last level above silence
 
         self.panel = InputPanel(self.live.folder, self.live.get("format", "flac"), self.live.history_s)
         self.banner = GenreBanner()
@@ -161,6 +163,7 @@ class LivePage(QWidget):
         self.views.clear()
         self.banner.show_note("listening…")
         self._shown_estimates = 0
+        self._last_sound_s = float("-inf")
         rate = device.default_rate or 48000
         self.session.open(device, self.window_.engine_state.engine, self.settings.hop_s, self.panel.history.value(),
                           self._display_specs(rate), self.display)
@@ -204,6 +207,7 @@ class LivePage(QWidget):
             return
         self.views.clear()
         self._shown_estimates = 0
+        self._last_sound_s = float("-inf")  # the analyser's clock restarts with the take
         self.panel.show_note(f"Recording to {take.path}")
         self.panel.set_state(True, True)
 
@@ -276,7 +280,10 @@ class LivePage(QWidget):
         order = np.argsort(probs)[::-1]
         second = f"{estimate.labels[order[1]]} {probs[order[1]]:.0%}" if len(order) > 1 else ""
         window_s = analyser.engine.card.spec.window_s if analyser.engine else 3.0
-        self.banner.show_genre(estimate.labels[order[0]], float(probs[order[0]]), window_s, second)
+        if analyser.seconds - self._last_sound_s > window_s:  # nothing above silence in the window it judged
+            self.banner.show_note(f"silence: no sound in the last {window_s:g} s, so no genre")
+        else:
+            self.banner.show_genre(estimate.labels[order[0]], float(probs[order[0]]), window_s, second)
         keep = [e for e in analyser.estimates if e.time >= analyser.seconds - self.panel.history.value() - window_s]
         if keep:
             self.views.set_timeline(np.array([e.time for e in keep]), np.stack([e.probs for e in keep]),
@@ -294,6 +301,8 @@ class LivePage(QWidget):
         history = self.panel.history.value()
         now = analyser.seconds  # since the take's first frame while recording (the analyser restarts with it)
         peaks, clipped = analyser.take_levels()
+        if len(peaks) and float(np.max(peaks)) >= SILENCE_RMS:  # a peak: silent by analyse's measure too
+            self._last_sound_s = now
         self.panel.meter.set_levels(peaks, clipped)
         self.panel.set_counters(now, recorder.dropouts, analyser.skipped)
         if not self.isVisible():  # another page is shown: keep recording, skip the drawing
