@@ -38,15 +38,21 @@ def audio_on(monkeypatch, journal):
     sink.remove()
 
 
+def _live_page_on(qtbot, window, source: str):  # noqa: ANN001, ANN202 - pytest-qt objects
+    """The Live page with ``source`` (a null sink's monitor) picked as its input."""
+    page = window.show_page("live")
+    qtbot.waitUntil(lambda: page.panel.device.count() > 0, timeout=15000)
+    labels = [page.panel.device.itemData(i).name for i in range(page.panel.device.count())]
+    page.panel.device.setCurrentIndex(labels.index(source))
+    return page
+
+
 @pytest.mark.audio_device
 def test_live_page_records_the_monitor_and_opens_the_take(qtbot, audio_on, window, tmp_path):
     sink = audio_on
     music = tmp_path / "music.wav"
     sf.write(music, np.stack([music_like(6.0, SR, seed=8)] * 2, axis=1) * 0.6, SR, subtype="PCM_16")
-    page = window.show_page("live")
-    qtbot.waitUntil(lambda: page.panel.device.count() > 0, timeout=15000)
-    labels = [page.panel.device.itemData(i).name for i in range(page.panel.device.count())]
-    page.panel.device.setCurrentIndex(labels.index(sink.monitor))
+    page = _live_page_on(qtbot, window, sink.monitor)
     page.panel.record.click()
     qtbot.waitUntil(lambda: page.session.take is not None, timeout=15000)
     take_path = page.session.take.path
@@ -75,10 +81,7 @@ def test_live_page_records_the_monitor_and_opens_the_take(qtbot, audio_on, windo
 @pytest.mark.audio_device
 def test_live_page_keeps_the_take_when_the_input_disappears(qtbot, audio_on, window):
     sink = audio_on
-    page = window.show_page("live")
-    qtbot.waitUntil(lambda: page.panel.device.count() > 0, timeout=15000)
-    labels = [page.panel.device.itemData(i).name for i in range(page.panel.device.count())]
-    page.panel.device.setCurrentIndex(labels.index(sink.monitor))
+    page = _live_page_on(qtbot, window, sink.monitor)
     page.panel.record.click()
     qtbot.waitUntil(lambda: page.session.take is not None and page.session.take.seconds > 1.0, timeout=15000)
     take_path = page.session.take.path
@@ -95,10 +98,7 @@ def test_live_page_keeps_the_take_when_the_input_disappears(qtbot, audio_on, win
 def test_live_page_names_no_genre_for_silence(qtbot, audio_on, window, tmp_path):
     """Monitoring an input where nothing plays: the large banner says silence instead of the model's guess."""
     sink = audio_on
-    page = window.show_page("live")
-    qtbot.waitUntil(lambda: page.panel.device.count() > 0, timeout=15000)
-    labels = [page.panel.device.itemData(i).name for i in range(page.panel.device.count())]
-    page.panel.device.setCurrentIndex(labels.index(sink.monitor))
+    page = _live_page_on(qtbot, window, sink.monitor)
     page.panel.monitor.click()
     qtbot.waitUntil(lambda: page.session.analyser is not None and len(page.session.analyser.estimates) >= 2,
                     timeout=20000)
