@@ -93,8 +93,8 @@ def _tag_args(p: argparse.ArgumentParser) -> None:
 def _print_summary(summary, store) -> None:
     s = summary
     rate = f" ({s.tracks_per_s:.1f} tracks/s after {s.elapsed_s - s.analyse_s:.1f} s of start-up)" if s.analysed else ""
-    print(f"{s.scanned} audio files found: {s.analysed} analysed ({s.new} new, {s.changed} changed), "
-          f"{s.unchanged} unchanged, {s.failed} failed, in {s.elapsed_s:.1f} s{rate}")
+    print(f"{s.scanned} audio files found: {s.counts()} ({s.new} new, {s.changed} changed), "
+          f"{s.unchanged} unchanged, in {s.elapsed_s:.1f} s{rate}")
     if s.scan is not None:
         extra = []
         if s.scan.skipped_other:
@@ -109,9 +109,12 @@ def _print_summary(summary, store) -> None:
             print("scan: " + ", ".join(extra))
         for path, reason in s.scan.problems[:MAX_LISTED]:
             print(f"  cannot scan {path}: {reason}")
-    counts = store.genre_counts()
+    counts = [f"{g} {n}" for g, n in store.genre_counts().items()]
+    silent = store.silent_count()
+    if silent:
+        counts.append(f"{silent} silent (no genre)")
     if counts:
-        print("library: " + ", ".join(f"{g} {n}" for g, n in counts.items()) + f"  (database {store.path})")
+        print("library: " + ", ".join(counts) + f"  (database {store.path})")
     failures = store.failures()
     if failures:
         print(f"could not analyse {len(failures)} files:")
@@ -227,9 +230,12 @@ def _similar_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("query", metavar="FILE|TRACK_ID", help="an audio file (in the library or not) or a track id")
     p.add_argument("-k", type=int, default=5, help="how many tracks (default 5)")
     p.add_argument("--db", type=Path, help="library database (default: library.sqlite in the user data folder)")
-    p.add_argument("--by", choices=["auto", "genre", "sound"], default="auto",
+    from genrelab.library.similar_default import BY_CHOICES, DEFAULT_BY  # plain Python: no start-up cost
+
+    p.add_argument("--by", choices=BY_CHOICES, default=DEFAULT_BY,
                    help="genre: Jensen-Shannon distance of the genre distributions (the paper's way); sound: cosine "
-                        "distance of the model's embeddings; auto (default): sound when the model has an embedding")
+                        "distance of the model's embeddings; auto: sound when the model has an embedding, else "
+                        f"genre (default: {DEFAULT_BY})")
     p.add_argument("--model", type=Path, help="model for a FILE outside the library (default: the library's model)")
     p.add_argument("--json", action="store_true", help="print JSON")
 

@@ -271,7 +271,7 @@ def test_cli_tag_summary_failures_and_exports(library, tiny_model, tmp_path):
     assert done.returncode == 1, done.stderr  # some files failed
     assert "Traceback" not in done.stderr and "tracks/s" in done.stderr and "ETA" in done.stderr
     out = done.stdout
-    assert f"{N_GOOD + N_BAD} audio files found: {N_GOOD + N_BAD} analysed" in out
+    assert f"{N_GOOD + N_BAD} audio files found: {N_GOOD} analysed, {N_BAD} failed of {N_GOOD + N_BAD}" in out
     assert f"could not analyse {N_BAD} files:" in out
     for name in BAD:
         assert name in out

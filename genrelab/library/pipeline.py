@@ -23,7 +23,7 @@ import numpy as np
 from genrelab.dsp import FeatureSpec
 from genrelab.errors import GenreLabError, ModelError
 from genrelab.library.scan import FileEntry, ScanResult, scan
-from genrelab.library.store import LibraryStore, TrackResult
+from genrelab.library.store import LibraryStore, TrackResult, is_silent
 from genrelab.library.windowed import Prepared, head_hash, prepare_track
 from genrelab.progress import CancelToken, ProgressFn, check_cancel, report
 
@@ -288,9 +288,21 @@ def _pool_map(entries: Sequence[FileEntry], spec: FeatureSpec, n_windows: int, w
 # --------------------------------------------------------------------------------------------- the run
 
 
+def counts_line(analysed: int, failed: int, silent: int = 0) -> str:
+    """How many files were analysed and how many failed, in words that add up (what the CLI and the Library
+    page both say): ``"32 analysed, 4 failed of 36"``, ``"36 analysed (2 silent)"``, ``"0 analysed"``.
+
+    ``analysed``: files analysed (silent ones included: they are analysed, they just have no genre);
+    ``failed``: files that could not be analysed; ``silent``: how many of ``analysed`` are silent.
+    """
+    text = f"{analysed:,} analysed" + (f" ({silent:,} silent)" if silent else "")
+    return text + (f", {failed:,} failed of {analysed + failed:,}" if failed else "")
+
+
 @dataclass
 class RunSummary:
-    """What a :func:`tag_library` run did."""
+    """What a :func:`tag_library` run did. ``analysed`` counts every file the run tried (failed ones too, the
+    progress and the rate count them): :meth:`counts` says it in words."""
 
     db: str
     model_id: str
@@ -302,6 +314,7 @@ class RunSummary:
     unchanged: int = 0
     analysed: int = 0
     failed: int = 0
+    silent: int = 0  # analysed, flagged silent (no genre)
     elapsed_s: float = 0.0
     analyse_s: float = 0.0  # the analysis alone (no scan, no executor start-up)
     cancelled: bool = False
@@ -309,6 +322,10 @@ class RunSummary:
     missing: list[str] = field(default_factory=list)
     pruned: bool = False
     scan: ScanResult | None = None
+
+    def counts(self) -> str:
+        """``"32 analysed, 4 failed of 36"``: see :func:`counts_line`."""
+        return counts_line(self.analysed - self.failed, self.failed, self.silent)
 
     @property
     def tracks_per_s(self) -> float:
@@ -445,6 +462,8 @@ def tag_library(
                 if not result.ok:
                     summary.failed += 1
                     summary.failures.append((result.path, result.error or "failed"))
+                elif is_silent(result.flags):
+                    summary.silent += 1
                 if on_result is not None:
                     on_result(result)
                 if len(pending) >= commit_every or time.perf_counter() - last_commit >= commit_seconds:
@@ -466,7 +485,7 @@ def tag_library(
         if cancel is not None and cancel.is_set():
             summary.cancelled = True
             check_cancel(cancel)
-    report(progress, 1.0, f"done: {summary.analysed} analysed, {summary.failed} failed")
+    report(progress, 1.0, f"done: {summary.counts()}")
     return summary
 
 
@@ -483,5 +502,5 @@ def analyse_outside(path: str | os.PathLike[str], model: str | os.PathLike[str] 
     return result
 
 
-__all__ = ["LocalExecutor", "Plan", "RunSummary", "analyse_outside", "analyse_track", "analysis_key", "finish",
-           "model_id_of", "plan_run", "prepare_entry", "tag_library"]
+__all__ = ["LocalExecutor", "Plan", "RunSummary", "analyse_outside", "analyse_track", "analysis_key", "counts_line",
+           "finish", "model_id_of", "plan_run", "prepare_entry", "tag_library"]

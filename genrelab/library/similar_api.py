@@ -11,7 +11,13 @@ import numpy as np
 
 from genrelab.errors import GenreLabError
 from genrelab.library.similar import Neighbour, search
-from genrelab.library.store import LibraryStore
+from genrelab.library.similar_default import BY_CHOICES, DEFAULT_BY, resolve_by
+from genrelab.library.store import LibraryStore, is_silent
+
+
+def silent_query(label: str) -> GenreLabError:
+    """The error for a silent query track: it has no genre or sound to compare."""
+    return GenreLabError(f"{label}: silent (nothing above -80 dBFS), so it has no genre or sound to compare")
 
 
 @dataclass
@@ -34,21 +40,19 @@ class SimilarResult:
                 "neighbours": [asdict(n) for n in self.neighbours]}
 
 
-def find_similar(store: LibraryStore, query: int | str | os.PathLike[str], k: int = 5, *, by: str = "auto",
+def find_similar(store: LibraryStore, query: int | str | os.PathLike[str], k: int = 5, *, by: str = DEFAULT_BY,
                  model: str | os.PathLike[str] | None = None) -> SimilarResult:
     """The ``k`` tracks closest to ``query``: a track id, a stored path, or any audio file (analysed with the
     library's model, or ``model``). ``by``: 'genre' (Jensen-Shannon distance of the mean genre distributions,
-    the paper's Appendix A), 'sound' (cosine distance of the model's mean embeddings) or 'auto' (sound when the
-    library's model has an embedding: it found the other half of the same song first far more often, see
-    ``genrelab.library.similar_check``; else genre). GenreLabError with a clear reason when it cannot answer
-    (empty library, a model without an embedding for ``by='sound'``, a file that cannot be decoded...)."""
-    if by not in ("genre", "sound", "auto"):
-        raise GenreLabError(f"unknown similarity {by!r} (choose genre, sound or auto)")
+    the paper's Appendix A), 'sound' (cosine distance of the model's mean embeddings) or 'auto' (see
+    :func:`~genrelab.library.similar_default.resolve_by`). Silent tracks are never answers, and a silent query is an error. GenreLabError with a
+    clear reason when it cannot answer (empty library, a model without an embedding for ``by='sound'``, a file
+    that cannot be decoded...)."""
+    resolve_by(by, False)  # an unknown ``by`` is refused before anything is read
     model_id = store.current_model()
     if model_id is None:
         raise GenreLabError(f"{store.path}: the library has no analysed tracks yet (run `genrelab tag DIR`)")
-    if by == "auto":
-        by = "sound" if store.has_embeddings(model_id) else "genre"
+    by = resolve_by(by, store.has_embeddings(model_id))
     row = None
     if isinstance(query, int) or (isinstance(query, str) and query.isdigit() and not os.path.exists(query)):
         row = store.track(int(query))
@@ -61,6 +65,8 @@ def find_similar(store: LibraryStore, query: int | str | os.PathLike[str], k: in
             raise GenreLabError(f"{query}: no such file, and no track with this path in the library")
     if row is not None and row.status != "ok":
         raise GenreLabError(f"{row.path}: could not be analysed ({row.error})")
+    if row is not None and is_silent(row.flags):
+        raise silent_query(row.path)
     if row is not None and row.model_id != model_id:
         row = None if os.path.exists(row.path) else row  # analysed with another model: analyse it again
     ids, vecs, labels = store.matrix("genre" if by == "genre" else "sound", model_id)
@@ -84,6 +90,9 @@ def find_similar(store: LibraryStore, query: int | str | os.PathLike[str], k: in
     return SimilarResult(label, by, int(len(ids)), neighbours, genre, conf, qid)
 
 
+__all__ = ["BY_CHOICES", "DEFAULT_BY", "SimilarResult", "find_similar", "resolve_by", "silent_query"]
+
+
 def _analyse_query(store: LibraryStore, path: Path, model, model_id: str, by: str):
     from genrelab.library.pipeline import analyse_outside, model_id_of
 
@@ -96,6 +105,8 @@ def _analyse_query(store: LibraryStore, path: Path, model, model_id: str, by: st
         raise GenreLabError(f"{model}: not the model this library was analysed with (id {model_id}); its "
                             "distributions would not compare")
     result = analyse_outside(path, model)
+    if is_silent(result.flags):
+        raise silent_query(str(path))
     labels = store.labels(model_id)
     top = int(np.argmax(result.mean))
     vec = result.mean if by == "genre" else result.embedding

@@ -65,6 +65,21 @@ CREATE TABLE IF NOT EXISTS tag_journal (
 """
 
 
+#: The flag of a track with nothing above about -80 dBFS in what was decoded (as analysis.SILENCE_RMS): it has no
+#: genre. Stored with ``status='ok'`` and no top genre; left out of genre counts, playlists, tags and similarity.
+SILENT = "silent"
+# SQL: the track is not flagged silent (flags are stored comma-joined; rows written before silent tracks lost
+# their genre still carry the model's guess in top_genre, so every query goes by the flag).
+_AUDIBLE = f"instr(',' || flags || ',', ',{SILENT},') = 0"
+
+
+def is_silent(flags: Iterable[str] | str | None) -> bool:
+    """Whether ``flags`` (a list, or the stored comma-joined text) mark a silent track."""
+    if not flags:
+        return False
+    return SILENT in (flags.split(",") if isinstance(flags, str) else flags)
+
+
 class LibraryLocked(GenreLabError):
     """Another process is writing to this library database."""
 
@@ -314,6 +329,24 @@ class LibraryStore:
         """Forget a library folder (its tracks stay until :meth:`prune`)."""
         self.conn.execute("DELETE FROM folders WHERE path=?", (str(Path(folder).absolute()),))
 
+    def remove_folders(self, folders: Iterable[str | os.PathLike[str]], *, forget_tracks: bool = False) -> int:
+        """Forget library folders: each given folder and the stored folders inside it (compared with links
+        resolved). Their tracks stay (the table, exports and tags keep them) unless ``forget_tracks``; returns how
+        many tracks were forgotten. The tag journal is kept either way (undo still restores the files)."""
+        given = [str(Path(f).absolute()) for f in folders]
+        real = [os.path.realpath(f) for f in given]
+        stored = [f for f in self.folders()
+                  if any(os.path.realpath(f) == r or Path(os.path.realpath(f)).is_relative_to(r) for r in real)]
+        gone: list[str] = []
+        if forget_tracks:
+            roots = list(dict.fromkeys(given + stored))
+            gone = [p for (p,) in self.conn.execute("SELECT path FROM tracks") if _under(p, roots)]
+        self._writes += 1
+        with self.transaction() as c:
+            c.executemany("DELETE FROM folders WHERE path=?", [(f,) for f in stored])
+            c.executemany("DELETE FROM tracks WHERE path=?", [(p,) for p in gone])
+        return len(gone)
+
     def folders(self) -> list[str]:
         """Library folders, in the order they were added."""
         return [r[0] for r in self.conn.execute("SELECT path FROM folders ORDER BY added")]
@@ -336,14 +369,16 @@ class LibraryStore:
         rows = []
         now = time.time()
         for r in results:
-            if r.ok and r.mean is not None:
+            silent = is_silent(r.flags)
+            if r.ok and r.mean is not None and not silent:
                 top = int(np.argmax(r.mean))
                 top_genre, conf = r.labels[top], float(r.mean[top])
             else:
-                top_genre, conf = None, None
+                top_genre, conf = None, None  # a silent track has no genre, whatever the model said about silence
+            mean, probs, emb = (None, None, None) if silent else (r.mean, r.window_probs, r.embedding)
             rows.append((r.path, r.size, r.mtime_ns, r.head_hash, "ok" if r.ok else "failed", r.error, analysis,
-                         model_id, r.duration_s, top_genre, conf, _blob(r.mean, "<f4"),
-                         _blob(r.window_times, "<f4"), _blob(r.window_probs, "<f2"), _blob(r.embedding, "<f4"),
+                         model_id, r.duration_s, top_genre, conf, _blob(mean, "<f4"),
+                         _blob(r.window_times, "<f4"), _blob(probs, "<f2"), _blob(emb, "<f4"),
                          ",".join(sorted(r.flags)), now))
         with self.transaction() as c:
             c.executemany(
@@ -376,8 +411,11 @@ class LibraryStore:
     def _row(self, r: sqlite3.Row | tuple, arrays: tuple | None = None) -> TrackRow:
         d = dict(zip(self._COLUMNS, r, strict=True))
         d["flags"] = [f for f in (d["flags"] or "").split(",") if f]
+        silent = is_silent(d["flags"])
+        if silent:  # also for rows stored before silent tracks lost the model's guess
+            d["top_genre"], d["confidence"] = None, None
         row = TrackRow(**d)
-        if arrays is not None:
+        if arrays is not None and not silent:
             n = len(self.labels(row.model_id)) or None
             row.mean = _array(arrays[0], "<f4")
             row.window_times = _array(arrays[1], "<f4")
@@ -404,7 +442,7 @@ class LibraryStore:
             where.append("status=?")
             params.append(status)
         if genre is not None:
-            where.append("top_genre=?")
+            where.append(f"top_genre=? AND {_AUDIBLE}")
             params.append(genre)
         if text:
             where.append("instr(lower(path), ?) > 0")
@@ -431,15 +469,21 @@ class LibraryStore:
         return self.tracks(status="failed")
 
     def genre_counts(self) -> dict[str, int]:
-        """Top genre -> number of tracks, most common first."""
+        """Top genre -> number of tracks, most common first (silent tracks have no genre: see
+        :meth:`silent_count`)."""
         return {g: n for g, n in self.conn.execute(
-            "SELECT top_genre, COUNT(*) n FROM tracks WHERE status='ok' GROUP BY top_genre ORDER BY n DESC, "
-            "top_genre")}
+            f"SELECT top_genre, COUNT(*) n FROM tracks WHERE status='ok' AND top_genre IS NOT NULL AND {_AUDIBLE} "
+            "GROUP BY top_genre ORDER BY n DESC, top_genre")}
+
+    def silent_count(self) -> int:
+        """Analysed tracks flagged silent (no genre)."""
+        return self.conn.execute(f"SELECT COUNT(*) FROM tracks WHERE status='ok' AND NOT {_AUDIBLE}").fetchone()[0]
 
     def matrix(self, kind: str = "genre", model_id: str | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """(ids (N,), vectors (N, D) float32, labels) of every analysed track: mean genre distributions
         (``kind='genre'``) or mean embeddings (``kind='sound'``; tracks without one are left out), for tracks
-        analysed with ``model_id`` (default: the library's current model)."""
+        analysed with ``model_id`` (default: the library's current model). Silent tracks are left out: what
+        the model makes of silence says nothing about a genre or a sound."""
         model_id = model_id or self.current_model()
         if model_id is None:
             return np.zeros(0, np.int64), np.zeros((0, 0), np.float32), []
@@ -454,7 +498,7 @@ class LibraryStore:
     def _read_matrix(self, kind: str, model_id: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
         col = "mean" if kind == "genre" else "embedding"
         rows = self.conn.execute(f"SELECT id, {col} FROM tracks WHERE status='ok' AND model_id=? AND {col} IS NOT "
-                                 "NULL ORDER BY id", (model_id,)).fetchall()
+                                 f"NULL AND {_AUDIBLE} ORDER BY id", (model_id,)).fetchall()
         if not rows:
             return np.zeros(0, np.int64), np.zeros((0, 0), np.float32), self.labels(model_id)
         ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
@@ -465,7 +509,7 @@ class LibraryStore:
         """Whether tracks analysed with ``model_id`` (default: the current model) have a stored embedding."""
         model_id = model_id or self.current_model()
         return self.conn.execute("SELECT 1 FROM tracks WHERE status='ok' AND model_id=? AND embedding IS NOT NULL "
-                                 "LIMIT 1", (model_id,)).fetchone() is not None
+                                 f"AND {_AUDIBLE} LIMIT 1", (model_id,)).fetchone() is not None
 
     def paths(self, ids: Iterable[int]) -> dict[int, str]:
         """id -> path for the given ids."""

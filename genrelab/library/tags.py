@@ -10,6 +10,7 @@ metadata changes; the audio stream is not re-encoded (the tests decode files bef
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from genrelab.errors import GenreLabError
-from genrelab.library.store import LibraryStore
+from genrelab.library.store import LibraryStore, is_silent
 from genrelab.library.windowed import head_hash
 from genrelab.progress import CancelToken, ProgressFn, check_cancel, report
 
@@ -254,13 +255,20 @@ class TagReport:
 def plan_tags(store: LibraryStore, *, under: Sequence[str | os.PathLike[str]] | None = None,
               overwrite: bool = False, min_confidence: float = 0.0,
               progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> list[TagChange]:
-    """What writing genre tags would do to each analysed track (reads every file's current tag)."""
+    """What writing genre tags would do to each analysed track (reads every file's current tag). Silent tracks
+    are skipped: they have no genre."""
     rows = store.tracks(status="ok", under=under)
     plan: list[TagChange] = []
     for i, r in enumerate(rows):
         check_cancel(cancel)
         report(progress, i / max(len(rows), 1), f"reading tags {i + 1}/{len(rows)}")
-        new = display_genre(r.top_genre or "")
+        if is_silent(r.flags) or not r.top_genre:  # silence has no genre: nothing is ever written into it
+            c = TagChange(r.id, r.path, "skip", None, reason="silent: no genre to write")
+            with contextlib.suppress(TagError, OSError):
+                c.old = read_genre(r.path).values  # shown as it is
+            plan.append(c)
+            continue
+        new = display_genre(r.top_genre)
         c = TagChange(r.id, r.path, "skip", new, confidence=r.confidence)
         try:
             st = os.stat(r.path)
