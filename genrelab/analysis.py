@@ -15,6 +15,7 @@ from genrelab.dsp import TrackFeatures, model_inputs, track_features, window_cen
 from genrelab.dsp import windows as dsp_windows
 from genrelab.errors import AnalysisError
 from genrelab.model.engine import Engine
+from genrelab.model.span import span_predict
 from genrelab.progress import CancelToken, ProgressFn, check_cancel, report
 
 SILENCE_RMS = 1e-4  # about -80 dBFS
@@ -189,12 +190,16 @@ def analyse(
         flags.add("silent")
     feats = track_features(y, spec, progress=lambda f, m: report(progress, 0.15 * f, "features"), cancel=cancel)
     starts = window_starts(feats.n_columns, spec, hop_s)
-    probs = np.empty((len(starts), len(engine.card.labels)), np.float32)
-    for i in range(0, len(starts), batch_size):
-        check_cancel(cancel)
-        batch = starts[i : i + batch_size]
-        probs[i : i + len(batch)] = engine.predict(model_inputs(dsp_windows.cut(feats.db, batch, spec), spec))
-        report(progress, 0.15 + 0.85 * (i + len(batch)) / len(starts), "genre model")
+    if engine.is_span:  # front end once per span, pooling and head per window (genrelab.model.span)
+        probs, _ = span_predict(engine, feats.db, starts, cancel=cancel,
+                                progress=lambda f, m: report(progress, 0.15 + 0.85 * f, m))
+    else:
+        probs = np.empty((len(starts), len(engine.card.labels)), np.float32)
+        for i in range(0, len(starts), batch_size):
+            check_cancel(cancel)
+            batch = starts[i : i + batch_size]
+            probs[i : i + len(batch)] = engine.predict(model_inputs(dsp_windows.cut(feats.db, batch, spec), spec))
+            report(progress, 0.15 + 0.85 * (i + len(batch)) / len(starts), "genre model")
     centres = window_centres(feats.frames, starts, spec)
     first = feats.frames[starts] * (spec.hop_length / spec.sr)
     timeline = Timeline(centres, first, probs, list(engine.card.labels), spec.window_s)

@@ -91,6 +91,7 @@ def _run_one(model: Path | None, *, threads: int | None, quick: bool, long: bool
     from genrelab.dsp import windows as dsp_windows
     from genrelab.model.engine import OnnxEngine, TorchEngine
     from genrelab.model.registry import default_model_path
+    from genrelab.model.span import span_predict
 
     say = echo or (lambda _s: None)
     model = Path(model) if model else default_model_path()
@@ -131,6 +132,9 @@ def _run_one(model: Path | None, *, threads: int | None, quick: bool, long: bool
                 row[f"windows_per_s_batch{batch}"] = batch / t
 
             def run_model(e=engine) -> None:  # the model's part of the analysis: batches of ~32 windows
+                if e.is_span:  # or spans of the track, its front end once per span
+                    span_predict(e, feats.db, starts)
+                    return
                 for s in np.array_split(starts, max(1, len(starts) // 32)):
                     e.predict(model_inputs(dsp_windows.cut(feats.db, s, spec), spec))
 

@@ -128,6 +128,8 @@ def predict_engine(engine, clips: list[Clip], spec: FeatureSpec, hop_s: float = 
                    progress: ProgressFn | None = None, cancel: CancelToken | None = None):
     """(window probabilities, clip index per window) of an engine over every window at ``hop_s``."""
     index = all_windows(clips, spec, hop_s)
+    if engine.is_span:  # a span model answers each clip's windows from one pass over the clip, as in the app
+        return _predict_engine_span(engine, clips, spec, index, progress, cancel)
     out = []
     for i in range(0, len(index), batch_size):
         check_cancel(cancel)
@@ -135,6 +137,23 @@ def predict_engine(engine, clips: list[Clip], spec: FeatureSpec, hop_s: float = 
         report(progress, (i + batch_size) / max(len(index), 1), "evaluating")
     n = len(engine.card.labels)
     probs = np.concatenate(out) if out else np.zeros((0, n), np.float32)
+    return probs, np.array([c for c, _ in index], np.int64)
+
+
+def _predict_engine_span(engine, clips: list[Clip], spec: FeatureSpec, index: list[tuple[int, int]],
+                         progress: ProgressFn | None, cancel: CancelToken | None):
+    from genrelab.model.span import span_predict
+    from training.clips import fit_to_window
+
+    rows_of: dict[int, list[int]] = {}
+    for k, (c, _s) in enumerate(index):
+        rows_of.setdefault(c, []).append(k)
+    probs = np.zeros((len(index), len(engine.card.labels)), np.float32)
+    for n, (c, rows) in enumerate(rows_of.items()):
+        check_cancel(cancel)
+        starts = np.array([index[r][1] for r in rows], np.int64)
+        probs[rows], _ = span_predict(engine, fit_to_window(clips[c].db, spec), starts)
+        report(progress, (n + 1) / len(rows_of), "evaluating")
     return probs, np.array([c for c, _ in index], np.int64)
 
 

@@ -36,16 +36,19 @@ def adapter_path() -> Path:
     return pretrained_dir() / ADAPTER_FILE
 
 
-def _adapter_key(spec: FeatureSpec) -> str:
-    return f"sr{spec.sr}_nfft{spec.n_fft}_mels{spec.n_mels}_fmin{spec.fmin:g}_fmax{spec.fmax}"
+def _adapter_key(spec: FeatureSpec, span: bool = False) -> str:
+    key = f"sr{spec.sr}_nfft{spec.n_fft}_mels{spec.n_mels}_fmin{spec.fmin:g}_fmax{spec.fmax}"
+    return key + "_span" if span else key
 
 
-def load_offsets(spec: FeatureSpec) -> tuple[np.ndarray, str]:
-    """(offset_db (96,), where it came from) for ``spec``'s Mel bands; a flat default when not calibrated."""
+def load_offsets(spec: FeatureSpec, span: bool = False) -> tuple[np.ndarray, str]:
+    """(offset_db (96,), where it came from) for ``spec``'s Mel bands; a flat default when not calibrated.
+
+    ``span``: the offsets of the span adapter (levels re the track's maximum instead of each window's)."""
     path = adapter_path()
     if path.exists():
         data = json.loads(path.read_text(encoding="utf-8"))
-        entry = data.get(_adapter_key(spec))
+        entry = data.get(_adapter_key(spec, span))
         if entry:
             return np.asarray(entry["offset_db"], np.float32), entry["source"]
     return np.full(MUSICNN_N_MELS, -10.0, np.float32), "not calibrated for these Mel bands: flat -10 dB"
@@ -92,36 +95,67 @@ def calibrate(paths: list[Path], spec: FeatureSpec, hop_s: float = 1.5) -> np.nd
     return np.nanmedian(stacked, axis=0).astype(np.float32)
 
 
-def write_calibration(paths: list[Path], spec: FeatureSpec, source: str) -> Path:
-    offsets = calibrate(paths, spec)
+def calibrate_span(paths: list[Path], spec: FeatureSpec) -> np.ndarray:
+    """:func:`calibrate` for the span adapter: each clip whole, scaled re its maximum; frames matched in time."""
+    import torch
+
+    from genrelab.audio import load
+    from genrelab.dsp import track_features
+    from genrelab.dsp.windows import scale
+    from genrelab.model.musicnn import SpanAdapter
+
+    adapter = SpanAdapter(spec.to_dict()).eval()
+    diffs = []
+    for path in paths:
+        ours = track_features(load(path, sr=spec.sr).samples, spec)
+        theirs = musicnn_db(load(path, sr=MUSICNN_SR).samples)  # (96, K), frame k at k x 16 ms
+        with torch.inference_mode():
+            x = adapter(torch.from_numpy(scale(ours.db[None], spec)[0][None, None])).numpy()[0]  # (F, 96)
+        mine = 10 * np.log10(np.maximum((10.0 ** x - 1) / 1e4, 1e-10))
+        t0 = ours.frames[0] * spec.hop_length / spec.sr
+        cols = (np.arange(len(mine)) + 0.5) / adapter.ratio - 0.5
+        k = np.round((t0 + cols * spec.column_seconds) * MUSICNN_SR / MUSICNN_HOP).astype(int)
+        ok = (k >= 0) & (k < theirs.shape[1])
+        ref, mine = theirs[:, k[ok]].T, mine[ok]
+        diffs.append(np.where(mine > -60, ref - mine, np.nan))
+    return np.nanmedian(np.concatenate(diffs), axis=0).astype(np.float32)
+
+
+def write_calibration(paths: list[Path], spec: FeatureSpec, source: str, span: bool = False) -> Path:
+    offsets = calibrate_span(paths, spec) if span else calibrate(paths, spec)
     path = adapter_path()
     data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    data[_adapter_key(spec)] = {"offset_db": [round(float(v), 4) for v in offsets], "source": source}
+    data[_adapter_key(spec, span)] = {"offset_db": [round(float(v), 4) for v in offsets], "source": source}
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     return path
 
 
 # ---- the frozen fit -------------------------------------------------------------------------------------------
 def build_transfer(spec: FeatureSpec, n_classes: int, *, backbone: str = "msd", finetune: str = "none",
-                   hidden: int = 256):
-    """A :class:`MusicnnTransfer` with pretrained backbone weights and the calibrated adapter."""
+                   hidden: int = 256, span: bool = True):
+    """A :class:`MusicnnTransfer` with pretrained backbone weights and the calibrated adapter.
+
+    ``span`` (the default since the per-track front end): the net runs over whole clips / tracks and pools per
+    window (:meth:`MusicnnTransfer.forward_span`); the app runs it the same way.
+    """
     import torch
 
     from genrelab.model.musicnn import MusicnnTransfer
     from training.musicnn_convert import load_backbone
 
-    net = MusicnnTransfer(spec.to_dict(), n_classes, hidden=hidden, backbone=backbone, finetune=finetune)
+    net = MusicnnTransfer(spec.to_dict(), n_classes, hidden=hidden, backbone=backbone, finetune=finetune,
+                          span=span)
     own = net.backbone.state_dict()
     net.backbone.load_state_dict({k: v for k, v in load_backbone(backbone).state_dict().items() if k in own})
-    offsets, _ = load_offsets(spec)
+    offsets, _ = load_offsets(spec, span=span)
     net.adapter.offset_db.copy_(torch.from_numpy(offsets))
     net.freeze()
     return net
 
 
-def _index_key(clips, index, spec: FeatureSpec, backbone: str, net_offsets: np.ndarray) -> str:
+def _index_key(clips, index, spec: FeatureSpec, backbone: str, net_offsets: np.ndarray, span: bool = False) -> str:
     h = hashlib.sha1()
-    h.update(json.dumps([spec.to_dict(), backbone]).encode())
+    h.update(json.dumps([spec.to_dict(), backbone] + (["span"] if span else [])).encode())
     for c, s in index:
         h.update(f"{clips[c].clip_id}:{s};".encode())
         h.update(hashlib.sha1(clips[c].db.tobytes()).digest() if s == index[0][1] and c == index[0][0] else b"")
@@ -142,11 +176,14 @@ def cached_embeddings(net, clips, index, spec: FeatureSpec, cache: Path, *, batc
 
     say = log or (lambda _s: None)
     cache.mkdir(parents=True, exist_ok=True)
+    span = bool(getattr(net, "span", False))
     key = _index_key(clips, index, spec, net.backbone_name,
-                     net.adapter.offset_db.detach().cpu().numpy().astype(np.float32))
+                     net.adapter.offset_db.detach().cpu().numpy().astype(np.float32), span)
     final = cache / f"emb-{key}.npy"
     if final.exists():
         return np.load(final)
+    if span:
+        return _span_embeddings(net, clips, index, spec, cache, key, say, cancel)
     chunk = 256
     parts = []
     t0 = time.perf_counter()
@@ -173,6 +210,48 @@ def cached_embeddings(net, clips, index, spec: FeatureSpec, cache: Path, *, batc
     for p in cache.glob(f"emb-{key}.part*.npy"):
         p.unlink()
     return emb
+
+
+def _span_embeddings(net, clips, index, spec: FeatureSpec, cache: Path, key: str, say, cancel) -> np.ndarray:
+    """:func:`cached_embeddings` for a span net: each clip's front end once, its windows pooled from it (the
+    clip scaled as one window, as the app scales a track); saved every 32 clips, so a cancelled run resumes."""
+    import torch
+
+    from genrelab.errors import Cancelled
+    from genrelab.model.span import scaled_spans
+    from training.clips import fit_to_window
+
+    context = int(np.ceil(net.context_s / spec.column_seconds)) + 1
+    rows_of: dict[int, list[int]] = {}
+    for k, (c, _s) in enumerate(index):
+        rows_of.setdefault(c, []).append(k)
+    order = list(rows_of)
+    out = np.zeros((len(index), 2 * net.backbone.channels), np.float32)
+    t0 = time.perf_counter()
+    net.eval()
+    chunk = 32
+    for part, i0 in enumerate(range(0, len(order), chunk)):
+        part_path = cache / f"emb-{key}.span{part:04d}.npy"
+        members = [r for c in order[i0:i0 + chunk] for r in rows_of[c]]
+        if part_path.exists():
+            out[members] = np.load(part_path)
+            continue
+        for c in order[i0:i0 + chunk]:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("cancelled while computing musicnn features; run again to resume")
+            rows = rows_of[c]
+            starts = np.array([index[r][1] for r in rows], np.int64)
+            with torch.inference_mode():
+                for sel, x, rel in scaled_spans(fit_to_window(clips[c].db, spec), starts, spec, context):
+                    out[np.asarray(rows)[sel]] = net.embed_span(torch.from_numpy(x), torch.from_numpy(rel)).numpy()
+        np.save(part_path, out[members])
+        done = min(i0 + chunk, len(order))
+        say(f"musicnn features: {done}/{len(order)} clips ({done / (time.perf_counter() - t0):.2f} clips/s)")
+    final = cache / f"emb-{key}.npy"
+    np.save(final, out)
+    for p in cache.glob(f"emb-{key}.span*.npy"):
+        p.unlink()
+    return out
 
 
 def teacher_logits(model_path: Path, clips, index, spec: FeatureSpec, workdir: Path, *, log=None,
@@ -358,8 +437,12 @@ def _fit_linear(net, x_tr, y_tr, x_va, va_clip, y_valid, va_index, valid, spec, 
 
 
 def _prefill_cache(net, valid, va_index, x_va, spec) -> None:
-    """Let the final evaluation on valid reuse the features of its windows (cleared before export)."""
+    """Let the final evaluation on valid reuse the features of its windows (cleared before export); a span net's
+    evaluation runs over whole clips and needs no cache."""
     import torch
+
+    if getattr(net, "span", False):
+        return
 
     from genrelab.model.musicnn import window_key
     from training.clips import batch_inputs
@@ -380,11 +463,12 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("calibrate", help="fit the adapter's per-band offsets on audio files")
     c.add_argument("audio", nargs="+", type=Path)
     c.add_argument("--source", default="", help="words for the card: which clips")
+    c.add_argument("--span", action="store_true", help="the span adapter's offsets (levels re the track's maximum)")
     args = p.parse_args(argv)
     if args.cmd == "calibrate":
         spec = FeatureSpec(frame_stride=GTZAN_IMAGE_STRIDE)
-        path = write_calibration(args.audio, spec, args.source or f"{len(args.audio)} audio clips")
-        offsets, _ = load_offsets(spec)
+        path = write_calibration(args.audio, spec, args.source or f"{len(args.audio)} audio clips", args.span)
+        offsets, _ = load_offsets(spec, args.span)
         print(f"wrote {path}: offsets {offsets.min():.1f}..{offsets.max():.1f} dB (median {np.median(offsets):.1f})")
     return 0
 

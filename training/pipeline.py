@@ -294,6 +294,14 @@ def _check_pretrained(train: TrainConfig, spec: FeatureSpec, n_classes: int, say
     return train, "ResNet18 trunk initialised from torchvision's ImageNet weights (IMAGENET1K_V1)"
 
 
+def musicnn_arch_params(train: TrainConfig, spec: FeatureSpec) -> dict:
+    """The card's rebuild parameters of a musicnn transfer net (a span net: the app runs it per span)."""
+    from genrelab.model.musicnn import SPAN_CONTEXT_S
+
+    return {"spec": spec.to_dict(), "backbone": train.backbone, "finetune": train.finetune, "span": True,
+            "span_context_s": round(SPAN_CONTEXT_S, 6)}
+
+
 def musicnn_initialisation(train: TrainConfig, spec: FeatureSpec) -> str:
     """The card's words for a musicnn transfer model: what it stands on, its licence, what was trained."""
     from training.musicnn_transfer import load_offsets
@@ -411,8 +419,7 @@ def _card(config: PipelineConfig, spec: FeatureSpec, train: TrainConfig, dataset
         name=name, labels=list(dataset.labels), spec=spec,
         arch_params={"architecture": train.architecture, "input_shape": list(spec.model_input_shape),
                      "n_classes": len(dataset.labels), "base_width": train.base_width, "hidden": train.hidden,
-                     **({"spec": spec.to_dict(), "backbone": train.backbone, "finetune": train.finetune}
-                        if train.architecture == "musicnn_transfer" else {})},
+                     **(musicnn_arch_params(train, spec) if train.architecture == "musicnn_transfer" else {})},
         metrics={part: ev.card_metrics() for part, ev in evaluations.items()},
         data=data,
         split=f"{split.description}; clips: " + ", ".join(f"{k} {v}" for k, v in sizes.items() if v),

@@ -167,6 +167,8 @@ def predict_clips(net: nn.Module, clips: list[Clip], spec: FeatureSpec, hop_s: f
     """Window probabilities (N, C) of every window at ``hop_s`` of every clip, and each window's clip index."""
     index = all_windows(clips, spec, hop_s)
     net.eval()
+    if getattr(net, "span", False):  # a span net answers each clip's windows from one pass over the clip
+        return _predict_clips_span(net, clips, spec, index), np.array([c for c, _ in index], dtype=np.int64)
     out = []
     with torch.inference_mode():
         for i in range(0, len(index), batch_size):
@@ -174,6 +176,25 @@ def predict_clips(net: nn.Module, clips: list[Clip], spec: FeatureSpec, hop_s: f
             out.append(torch.softmax(net(x), dim=1).numpy())
     probs = np.concatenate(out) if out else np.zeros((0, 0), np.float32)
     return probs, np.array([c for c, _ in index], dtype=np.int64)
+
+
+def _predict_clips_span(net: nn.Module, clips: list[Clip], spec: FeatureSpec,
+                        index: list[tuple[int, int]]) -> np.ndarray:
+    from genrelab.model.span import scaled_spans
+    from training.clips import fit_to_window
+
+    context = int(np.ceil(net.context_s / spec.column_seconds)) + 1
+    out = np.zeros((len(index), net.head[-1].out_features), np.float32)
+    rows_of: dict[int, list[int]] = {}
+    for k, (c, _s) in enumerate(index):
+        rows_of.setdefault(c, []).append(k)
+    with torch.inference_mode():
+        for c, rows in rows_of.items():
+            starts = np.array([index[r][1] for r in rows], np.int64)
+            for sel, x, rel in scaled_spans(fit_to_window(clips[c].db, spec), starts, spec, context):
+                logits, _ = net.forward_span(torch.from_numpy(x), torch.from_numpy(rel))
+                out[np.asarray(rows)[sel]] = torch.softmax(logits, dim=1).numpy()
+    return out
 
 
 def track_accuracy(probs: np.ndarray, clip_of: np.ndarray, y_clip: np.ndarray) -> float:

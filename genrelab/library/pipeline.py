@@ -25,6 +25,7 @@ from genrelab.errors import GenreLabError, ModelError
 from genrelab.library.scan import FileEntry, ScanResult, scan
 from genrelab.library.store import LibraryStore, TrackResult, is_silent
 from genrelab.library.windowed import Prepared, head_hash, prepare_track
+from genrelab.model.span import span_window_spec
 from genrelab.progress import CancelToken, ProgressFn, check_cancel, report
 
 LOW_CONFIDENCE = 0.35  # as analysis.LOW_CONFIDENCE
@@ -99,7 +100,12 @@ def finish(p: Prepped, probs: np.ndarray | None, embedding: np.ndarray | None, l
 
 
 def predict(engine, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """(probabilities, embedding or None) from any engine, with or without ``predict_with_embedding``."""
+    """(probabilities, embedding or None) from any engine, with or without ``predict_with_embedding``; a span
+    model's inputs are windows with its context (:func:`genrelab.model.span.span_window_spec`)."""
+    if getattr(engine, "is_span", False):
+        from genrelab.model.span import predict_windows
+
+        return predict_windows(engine, inputs)
     fn = getattr(engine, "predict_with_embedding", None)
     if fn is not None:
         return fn(inputs)
@@ -111,7 +117,7 @@ def analyse_track(entry: FileEntry | str, engine, n_windows: int = DEFAULT_WINDO
     if not isinstance(entry, FileEntry):
         st = os.stat(entry)
         entry = FileEntry(os.path.abspath(entry), st.st_size, st.st_mtime_ns)
-    p = prepare_entry(entry, engine.card.spec, n_windows)
+    p = prepare_entry(entry, span_window_spec(engine.card), n_windows)
     if p.prepared is None:
         return finish(p, None, None, engine.card.labels)
     probs, emb = predict(engine, p.prepared.inputs)
@@ -131,7 +137,7 @@ class LocalExecutor:
         self.engine, self.n_windows = engine, n_windows
         self.jobs = (os.cpu_count() or 1) if jobs is None else max(0, int(jobs))
         self.batch_windows = batch_windows
-        self.spec: FeatureSpec = engine.card.spec
+        self.spec: FeatureSpec = span_window_spec(engine.card)  # a span model's windows come with context
         self.labels = list(engine.card.labels)
         self.workers = DecodePool(self.jobs) if self.jobs > 0 else None
 

@@ -57,7 +57,8 @@ class ModelCard:
     def normalisation(self) -> str:
         """The per-window scaling in words (derived from the spec, never stored twice)."""
         s = self.spec
-        text = f"dB re each window's maximum, floored at -{s.top_db:g} dB, mapped to [-1, 1]"
+        whose = "the whole track's" if self.arch_params.get("span") else "each window's"
+        text = f"dB re {whose} maximum, floored at -{s.top_db:g} dB, mapped to [-1, 1]"
         if s.image == "paper":
             text += f"; drawn with {s.colormap}, resized to {s.image_size}x{s.image_size} RGB, ImageNet-normalised"
         return text

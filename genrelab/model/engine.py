@@ -19,6 +19,9 @@ from genrelab.model.card import ModelCard, card_from_session
 #: Name of the optional second ONNX output (same as :data:`genrelab.model.export.EMBEDDING_OUTPUT`).
 EMBEDDING_OUTPUT = "embedding"
 
+#: Name of the second input of a *span* model: the first column of each window within the span (n,) int64.
+SPAN_INPUT = "starts"
+
 BACKENDS = ("onnx", "torch")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
@@ -46,6 +49,19 @@ class Engine(ABC):
     def has_embedding(self) -> bool:
         """Whether the model file has the ``"embedding"`` output (the net's penultimate features)."""
         return False
+
+    @property
+    def is_span(self) -> bool:
+        """Whether the model answers many windows of one longer span at once (:meth:`predict_span`)."""
+        return False
+
+    def predict_span(self, span: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(probabilities (n, C), embedding (n, D) or None) of the windows starting at columns ``starts`` of one
+        span (1, 1, bins, L) scaled as one window (:func:`genrelab.dsp.windows.scale` of the whole span).
+
+        Only span models (:attr:`is_span`) have it; :func:`genrelab.model.span.span_predict` is the caller.
+        """
+        raise ModelError("this model answers one window at a time (it is not a span model)")
 
     @property
     def description(self) -> str:
@@ -102,7 +118,9 @@ class OnnxEngine(Engine):
         self.card = card_from_session(self.session, self.path)
         used = self.session.get_providers()[0]
         self.device = "cuda" if used == "CUDAExecutionProvider" else "cpu"
-        self._input = self.session.get_inputs()[0].name
+        inputs = [i.name for i in self.session.get_inputs()]
+        self._input = inputs[0]
+        self._starts = SPAN_INPUT if SPAN_INPUT in inputs[1:] else None
         outputs = [o.name for o in self.session.get_outputs()]
         self._output = self.card.output_name if self.card.output_name in outputs else outputs[0]
         self._embedding = EMBEDDING_OUTPUT if EMBEDDING_OUTPUT in outputs else None
@@ -111,16 +129,34 @@ class OnnxEngine(Engine):
     def has_embedding(self) -> bool:
         return self._embedding is not None
 
+    @property
+    def is_span(self) -> bool:
+        return self._starts is not None
+
+    def _feed(self, x: np.ndarray, starts: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        feed = {self._input: x}
+        if self._starts is not None:  # a window on its own is a span with one window at column 0
+            feed[self._starts] = np.zeros(1, np.int64) if starts is None else np.asarray(starts, np.int64)
+        return feed
+
     def predict(self, inputs: np.ndarray) -> np.ndarray:
         x = np.ascontiguousarray(inputs, dtype=np.float32)
-        return self.session.run([self._output], {self._input: x})[0]
+        return self.session.run([self._output], self._feed(x))[0]
 
     def predict_with_embedding(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         x = np.ascontiguousarray(inputs, dtype=np.float32)
         if self._embedding is None:
-            return self.session.run([self._output], {self._input: x})[0], None
-        probs, embedding = self.session.run([self._output, self._embedding], {self._input: x})
-        return probs, np.asarray(embedding, dtype=np.float32).reshape(len(x), -1)
+            return self.session.run([self._output], self._feed(x))[0], None
+        probs, embedding = self.session.run([self._output, self._embedding], self._feed(x))
+        return probs, np.asarray(embedding, dtype=np.float32).reshape(len(probs), -1)
+
+    def predict_span(self, span: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        if self._starts is None:
+            return super().predict_span(span, starts)
+        x = np.ascontiguousarray(span, dtype=np.float32)
+        names = [self._output] + ([self._embedding] if self._embedding else [])
+        out = self.session.run(names, self._feed(x, starts))
+        return out[0], (np.asarray(out[1], np.float32) if len(out) > 1 else None)
 
     @property
     def description(self) -> str:
@@ -157,6 +193,20 @@ class TorchEngine(Engine):
     @property
     def has_embedding(self) -> bool:
         return self._has_embedding
+
+    @property
+    def is_span(self) -> bool:
+        return bool(getattr(self.net, "span", False))
+
+    def predict_span(self, span: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        if not self.is_span:
+            return super().predict_span(span, starts)
+        torch = self._torch
+        with torch.inference_mode():
+            x = torch.from_numpy(np.ascontiguousarray(span, dtype=np.float32)).to(self.device)
+            s = torch.from_numpy(np.asarray(starts, np.int64)).to(self.device)
+            logits, embedding = self.net.forward_span(x, s)
+            return torch.softmax(logits, dim=1).float().cpu().numpy(), embedding.float().cpu().numpy()
 
     def predict(self, inputs: np.ndarray) -> np.ndarray:
         torch = self._torch

@@ -12,6 +12,7 @@ import numpy as np
 
 from genrelab.model.card import CARD_KEY, ModelCard
 from genrelab.model.engine import EMBEDDING_OUTPUT as ENGINE_EMBEDDING_OUTPUT
+from genrelab.model.engine import SPAN_INPUT
 
 OPSET = 18
 #: Metadata key: torch parameter name -> ONNX initialiser name, for parameters the exporter merged with an
@@ -40,11 +41,35 @@ def _aliases(net, model) -> dict[str, str]:
     return aliases
 
 
+def _span_wrapper_class():
+    import torch
+    from torch import nn
+
+    class SpanWithSoftmax(nn.Module):
+        """A span net's (probabilities, embedding) for spans (B, C, H, L) and window starts (n,)."""
+
+        def __init__(self, net: nn.Module) -> None:
+            super().__init__()
+            self.net = net
+
+        def forward(self, x: torch.Tensor, starts: torch.Tensor):
+            logits, features = self.net.forward_span(x, starts)
+            return torch.softmax(logits, dim=1), features
+
+    return SpanWithSoftmax
+
+
+def _SpanWithSoftmax(net):  # noqa: N802 - a class made on demand (torch is imported lazily here)
+    return _span_wrapper_class()(net)
+
+
 def export_onnx(net, card: ModelCard, path: str | Path) -> Path:
     """Write ``net`` (a logits net from :mod:`genrelab.model.nets`) as ONNX with softmax output and the card.
 
     Two outputs: ``card.output_name`` (probabilities, B x n_classes) and ``"embedding"`` (the net's penultimate
-    features, float32 B x D, from its ``embed`` method). Dynamic batch axis, opset 18. Parameters keep their torch names (no constant folding, no Conv-BN fusion at
+    features, float32 B x D, from its ``embed`` method). Dynamic batch axis, opset 18. A *span* net (musicnn
+    transfer with ``span=True``) gets a second input, ``"starts"`` (n,) int64, and dynamic span length: its
+    outputs have one row per (span, window). Parameters keep their torch names (no constant folding, no Conv-BN fusion at
     export time; ONNX Runtime fuses at load), which lets :class:`~genrelab.model.engine.TorchEngine` rebuild the
     same net from the file. The file is written to a temporary name and moved into place.
     """
@@ -55,8 +80,19 @@ def export_onnx(net, card: ModelCard, path: str | Path) -> Path:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wrapped = WithSoftmax(net, with_embedding=True).eval()
-    example = torch.zeros((2, *card.spec.model_input_shape), dtype=torch.float32)
+    span = bool(getattr(net, "span", False))
+    if span:  # two inputs: spans of any length and the first column of each window in them
+        wrapped = _SpanWithSoftmax(net).eval()
+        c, h, w = card.spec.model_input_shape
+        example = (torch.zeros((1, c, h, 2 * w), dtype=torch.float32), torch.tensor([0, w // 2], dtype=torch.int64))
+        input_names = [card.input_name, SPAN_INPUT]
+        axes = {card.input_name: {0: "batch", 3: "columns"}, SPAN_INPUT: {0: "windows"},
+                card.output_name: {0: "rows"}, EMBEDDING_OUTPUT: {0: "rows"}}
+    else:
+        wrapped = WithSoftmax(net, with_embedding=True).eval()
+        example = (torch.zeros((2, *card.spec.model_input_shape), dtype=torch.float32),)
+        input_names = [card.input_name]
+        axes = {card.input_name: {0: "batch"}, card.output_name: {0: "batch"}, EMBEDDING_OUTPUT: {0: "batch"}}
     fd, tmp = tempfile.mkstemp(suffix=".onnx", dir=path.parent)
     os.close(fd)
     try:
@@ -64,14 +100,13 @@ def export_onnx(net, card: ModelCard, path: str | Path) -> Path:
             warnings.simplefilter("ignore")
             torch.onnx.export(
                 wrapped,
-                (example,),
+                example,
                 tmp,
                 dynamo=False,
                 opset_version=OPSET,
-                input_names=[card.input_name],
+                input_names=input_names,
                 output_names=[card.output_name, EMBEDDING_OUTPUT],
-                dynamic_axes={card.input_name: {0: "batch"}, card.output_name: {0: "batch"},
-                              EMBEDDING_OUTPUT: {0: "batch"}},
+                dynamic_axes=axes,
                 training=torch.onnx.TrainingMode.PRESERVE,
                 do_constant_folding=False,
             )

@@ -238,6 +238,43 @@ def window_key(window: np.ndarray) -> bytes:
     return hashlib.sha1(np.ascontiguousarray(window, np.float32).tobytes()).digest()
 
 
+class SpanAdapter(nn.Module):
+    """A *span* of columns (B, 1, n_mels, L), scaled to [-1, 1] re the span's maximum -> musicnn input (B, F, 96).
+
+    Like :class:`Adapter`, but for any length: the time axis is linearly resampled (half-pixel centres, ONNX
+    ``Resize``) by ``ratio`` = column seconds / 16 ms, so F = floor(L x ratio) musicnn frames; a window whose first
+    column is ``s`` starts at frame ``round(s x ratio)``.
+    """
+
+    def __init__(self, spec_dict: dict[str, Any]) -> None:
+        super().__init__()
+        from genrelab.dsp.spec import FeatureSpec
+
+        spec = FeatureSpec.from_dict(spec_dict)
+        mel, _ = adapter_matrices(spec_dict)
+        self.half_db = float(spec.top_db) / 2.0
+        self.ratio = float(spec.column_seconds * MUSICNN_SR / MUSICNN_HOP)
+        self.register_buffer("mel", torch.from_numpy(mel))
+        self.register_buffer("offset_db", torch.zeros(MUSICNN_N_MELS))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        rel_db = x[:, 0] * self.half_db - self.half_db  # (B, n_mels, L), dB re the span's maximum
+        db = torch.matmul(self.mel, rel_db)  # (B, 96, L)
+        db = F.interpolate(db, scale_factor=self.ratio, mode="linear", align_corners=False,
+                           recompute_scale_factor=False)  # (B, 96, F)
+        db = db + self.offset_db[:, None]
+        power = torch.pow(10.0, db * 0.1)
+        return torch.log10(1.0 + 10000.0 * power).transpose(1, 2)  # (B, F, 96)
+
+    def first_frames(self, starts: torch.Tensor) -> torch.Tensor:
+        """musicnn frame index of each window's first column (int64)."""
+        return torch.round(starts.to(torch.float32) * self.ratio).to(torch.int64)
+
+
+#: musicnn's receptive field around one frame: temporal 128 (63 | 64), mid end 3 x 3: 73 frames = 1.17 s.
+SPAN_CONTEXT_S = 73 * MUSICNN_HOP / MUSICNN_SR
+
+
 class MusicnnTransfer(nn.Module):
     """Adapter -> musicnn backbone (pretrained) -> pooled features -> a small head for the genres.
 
@@ -245,16 +282,24 @@ class MusicnnTransfer(nn.Module):
     hidden) -> ReLU -> Dropout -> Linear(hidden, n_classes) head, or with ``hidden=0`` one Linear layer (a
     multinomial logistic regression); ``embed`` returns those 1506 features.
     ``finetune`` names the lowest backbone layer that is trained (``none``: the backbone stays frozen).
+
+    ``span=True`` (models trained since the per-track front end): the net also answers many windows of one longer
+    span at once (:meth:`forward_span`): musicnn's front and mid end run once over the span, and only the
+    pooling and the head run per window. Its scaling is re the *span's* maximum (the whole track in the app),
+    so that a window's features depend only on the music within :data:`SPAN_CONTEXT_S` of it.
     """
 
     def __init__(self, spec_dict: dict[str, Any], n_classes: int, hidden: int = 256, backbone: str = "msd",
-                 finetune: str = "none") -> None:
+                 finetune: str = "none", span: bool = False) -> None:
         super().__init__()
         if backbone not in BACKBONES:
             raise ValueError(f"unknown backbone {backbone!r}; choose {' or '.join(BACKBONES)}")
         if finetune not in ("none", *LAYERS):
             raise ValueError(f"--finetune must be none or one of {', '.join(LAYERS)} (got {finetune!r})")
-        self.adapter = Adapter(spec_dict)
+        self.span = bool(span)
+        #: seconds of music on each side of a window that its features depend on (span nets)
+        self.context_s = SPAN_CONTEXT_S
+        self.adapter = SpanAdapter(spec_dict) if self.span else Adapter(spec_dict)
         self.backbone = Musicnn()
         # the tagger's own top (Dense 200 -> 50 tags) is not used: the head stands on the pooled features
         self.backbone.dense = self.backbone.bn_dense = self.backbone.tags = None
@@ -293,8 +338,25 @@ class MusicnnTransfer(nn.Module):
             keys = [window_key(row) for row in x.detach().cpu().numpy()]
             if all(k in self.embed_cache for k in keys):
                 return torch.stack([self.embed_cache[k] for k in keys])
+        if self.span:
+            return self.embed_span(x, torch.zeros(1, dtype=torch.int64, device=x.device))
         max_pool, mean_pool = self.backbone.pool(self.backbone.feature_map(self.adapter(x)))
         return self.backbone.bn_pool(torch.stack([max_pool, mean_pool], dim=2).flatten(1))
+
+    def embed_span(self, x: torch.Tensor, starts: torch.Tensor) -> torch.Tensor:
+        """(B x n, 1506) pooled features of the windows starting at columns ``starts`` (n,) of every span in ``x``
+        (B, 1, n_mels, L); row ``b * n + i`` is span b's window i."""
+        fmap = self.backbone.feature_map(self.adapter(x))  # (B, 753, F)
+        idx = self.adapter.first_frames(starts)[:, None] + torch.arange(MUSICNN_FRAMES, device=x.device)[None, :]
+        windows = fmap[:, :, idx]  # (B, 753, n, 187)
+        max_pool, mean_pool = windows.amax(dim=3), windows.mean(dim=3)  # (B, 753, n)
+        pooled = torch.stack([max_pool, mean_pool], dim=3).permute(0, 2, 1, 3)  # (B, n, 753, 2)
+        return self.backbone.bn_pool(pooled.reshape(-1, 2 * self.backbone.channels))
+
+    def forward_span(self, x: torch.Tensor, starts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(logits (B x n, n_classes), embedding (B x n, 1506)) of the windows at ``starts`` of the spans ``x``."""
+        features = self.embed_span(x, starts)
+        return self.classify(features), features
 
     def classify(self, features: torch.Tensor) -> torch.Tensor:
         return self.head(features)

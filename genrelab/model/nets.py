@@ -218,6 +218,7 @@ def build(
     spec: dict[str, Any] | None = None,
     backbone: str = "msd",
     finetune: str = "none",
+    span: bool = False,
 ) -> nn.Module:
     """Build a net by name for inputs of ``input_shape`` = (channels, height, width); returns logits.
 
@@ -232,7 +233,7 @@ def build(
 
         if spec is None:
             raise ValueError("musicnn_transfer needs the feature spec")
-        return MusicnnTransfer(spec, n_classes, hidden=hidden, backbone=backbone, finetune=finetune)
+        return MusicnnTransfer(spec, n_classes, hidden=hidden, backbone=backbone, finetune=finetune, span=span)
     if architecture == "resnet_bigru":
         net: nn.Module = ResNetBiGRU(c, h, n_classes, base_width, hidden)
         trunk = net.resnet.trunk
@@ -256,7 +257,7 @@ def build(
 
 def build_from_params(params: dict[str, Any]) -> nn.Module:
     """Rebuild a net from a card's ``arch_params`` (architecture, input_shape, n_classes, base_width, hidden;
-    spec, backbone, finetune for musicnn_transfer)."""
+    spec, backbone, finetune, span for musicnn_transfer)."""
     return build(
         params["architecture"],
         tuple(params["input_shape"]),
@@ -266,6 +267,7 @@ def build_from_params(params: dict[str, Any]) -> nn.Module:
         spec=params.get("spec"),
         backbone=str(params.get("backbone", "msd")),
         finetune=str(params.get("finetune", "none")),
+        span=bool(params.get("span", False)),
     )
 
 
