@@ -77,8 +77,8 @@ def test_scan_fills_table_counts_and_failures(qtbot, window, page, library_folde
     assert set(failed) == {str(library_folder / "broken.mp3"), str(library_folder / "empty.flac")}
     assert all(reason for reason in failed.values())
     assert page.tabs.tabText(page.tabs.indexOf(page.failures)) == "Failures (2)"
-    assert "8 analysed" not in page.scan_controls.message.text()  # 10 files: 8 good + 2 failures
-    assert "10 analysed (2 failed)" in page.scan_controls.message.text()
+    assert "10 analysed" not in page.scan_controls.message.text()  # 10 files: 8 good + 2 failures
+    assert "10 audio files: 8 analysed, 2 failed of 10" in page.scan_controls.message.text()
     assert page.scan_controls.scan_button.text() == "Scan"
     assert len(db_rows(page)) == 10
 
@@ -116,6 +116,7 @@ def test_similar_tracks_by_genre_and_by_sound(qtbot, page, library_folder):
     scan(qtbot, page, library_folder)
     table = page.table
     query = table.model.track_id(0)
+    page.similar.by.setCurrentIndex(page.similar.by.findData("genre"))
     table.select_ids([query])
     qtbot.waitUntil(lambda: len(page.similar.results()) == N_GOOD - 1, timeout=20000)
     results = page.similar.results()
@@ -128,9 +129,9 @@ def test_similar_tracks_by_genre_and_by_sound(qtbot, page, library_folder):
     qtbot.waitUntil(lambda: len(page.similar.results()) == 3, timeout=20000)
     assert page.similar.results() == results[:3]
 
-    sound = page.similar.by.model().item(1)
+    sound = page.similar.by.model().item(page.similar.by.findData("sound"))
     assert sound.isEnabled()  # the tiny model exports an embedding
-    page.similar.by.setCurrentIndex(1)
+    page.similar.by.setCurrentIndex(page.similar.by.findData("sound"))
     qtbot.waitUntil(lambda: bool(page.similar.results()) and page.similar.results() != results[:3], timeout=20000)
     by_sound = [d for _p, d in page.similar.results()]
     assert by_sound == sorted(by_sound) and len(by_sound) == 3

@@ -168,7 +168,10 @@ def test_folder_list_adds_removes_and_remembers(qtbot, settings, tmp_path):
     assert folders.folders() == [(tmp_path / "a").resolve(), (tmp_path / "b").resolve()]
     assert settings.library_folders == [str((tmp_path / "a").resolve()), str((tmp_path / "b").resolve())]
     folders.list.item(0).setSelected(True)
-    folders.remove_selected()
+    with qtbot.waitSignal(folders.remove_requested) as asked:  # the page asks the user, then removes
+        folders.remove_selected()
+    assert asked.args == [[str((tmp_path / "a").resolve())]] and len(folders.folders()) == 2
+    folders.remove_folders(asked.args[0])
     assert folders.folders() == [(tmp_path / "b").resolve()]
     (tmp_path / "b").rmdir()
     again = FolderList(settings)

@@ -6,6 +6,7 @@ Each function is a plain ``fn(..., progress, cancel)`` or a quick read, run by t
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from genrelab.errors import GenreLabError
-from genrelab.gui.pages.library.records import SimilarTrack, TagChange, TrackRows
+from genrelab.gui.pages.library.records import SILENCE, SimilarTrack, TagChange, TrackRows
+from genrelab.library.similar_default import DEFAULT_BY, resolve_by  # plain Python: no start-up cost
 from genrelab.progress import ProgressFn
 
 
@@ -28,6 +30,10 @@ class LibraryView:
         has_embedding: the tracks carry sound embeddings ("similar by sound" works).
         pending_undo: tag writes that Undo would restore.
         folders: folders recorded in the database.
+        silent: analysed tracks that are silent (shown as "silence", no genre; not in ``counts``).
+        similar_default: how "similar" is measured unless the user picks (the CLI's ``--by`` default).
+        auto_by: what "auto" means for this library ("sound" or "genre").
+        summary: one line about the library, e.g. "This library: 32 analysed, 4 failed of 36".
     """
 
     rows: TrackRows
@@ -36,6 +42,10 @@ class LibraryView:
     has_embedding: bool = False
     pending_undo: int = 0
     folders: list[str] = field(default_factory=list)
+    silent: int = 0
+    similar_default: str = DEFAULT_BY
+    auto_by: str = "genre"
+    summary: str = ""
 
 
 def default_database() -> Path:
@@ -51,28 +61,36 @@ def _open(db: Path, readonly: bool = False):  # noqa: ANN202 - LibraryStore, imp
     return LibraryStore(db, readonly=readonly)
 
 
-def _table_columns(store) -> tuple[list, list, list, list, list]:  # noqa: ANN001 - a LibraryStore
-    """ids, paths, top genres, confidences, durations of the analysed tracks, in one query.
+def _table_columns(store) -> tuple[list, list, list, list, list, list]:  # noqa: ANN001 - a LibraryStore
+    """ids, paths, top genres, confidences, durations, flags of the analysed tracks, in one query.
 
-    ``store.tracks()`` builds a TrackRow per track (about 2 s for 100,000); the table needs five columns, so they
+    ``store.tracks()`` builds a TrackRow per track (about 2 s for 100,000); the table needs six columns, so they
     are read straight from the store's ``tracks`` table (about 0.5 s).
     """
-    rows = store.conn.execute("SELECT id, path, top_genre, confidence, duration_s FROM tracks "
+    rows = store.conn.execute("SELECT id, path, top_genre, confidence, duration_s, flags FROM tracks "
                               "WHERE status='ok'").fetchall()
     if not rows:
-        return [], [], [], [], []
+        return [], [], [], [], [], []
     return [list(column) for column in zip(*rows, strict=True)]
 
 
 def read_view(db: Path) -> LibraryView:
-    """Read the table, failures, counts and undo state of ``db`` (an empty view when the file does not exist)."""
+    """Read the table, failures, counts and undo state of ``db`` (an empty view when the file does not exist).
+
+    A silent track's genre is shown as :data:`SILENCE` (as the Analyse page says SILENCE), with no confidence.
+    """
+    from genrelab.library.pipeline import counts_line
+    from genrelab.library.store import is_silent
+
     if not Path(db).exists():
         return LibraryView(TrackRows.empty())
     with _open(db, readonly=True) as store:
         model_id = store.current_model()
         labels = list(store.labels(model_id)) if model_id else []
-        ids, paths, names, confidence, duration = _table_columns(store)
-        names = [n or "" for n in names]
+        ids, paths, names, confidence, duration, flags = _table_columns(store)
+        silent = [is_silent(f) for f in flags]
+        names = [SILENCE if quiet else n or "" for n, quiet in zip(names, silent, strict=True)]
+        confidence = [None if quiet else c for c, quiet in zip(confidence, silent, strict=True)]
         for name in dict.fromkeys(names):  # genres of tracks analysed with another model
             if name not in labels:
                 labels.append(name)
@@ -85,10 +103,11 @@ def read_view(db: Path) -> LibraryView:
             duration=np.asarray([d or 0.0 for d in duration], np.float32),
             labels=labels)
         failures = [(t.path, t.error or "could not be analysed") for t in store.failures()]
-        has_embedding = bool(model_id) and store.conn.execute(
-            "SELECT 1 FROM tracks WHERE model_id=? AND embedding IS NOT NULL LIMIT 1", (model_id,)).fetchone() is not None
+        has_embedding = bool(model_id) and store.has_embeddings(model_id)
+        n_silent = sum(silent)
+        summary = f"This library: {counts_line(len(rows), len(failures), n_silent)}" if len(rows) or failures else ""
         return LibraryView(rows, failures, rows.genre_counts(), has_embedding, len(store.journal_pending()),
-                           store.folders())
+                           store.folders(), n_silent, DEFAULT_BY, resolve_by(DEFAULT_BY, has_embedding), summary)
 
 
 def scan(db: Path, folders: list[Path], model: Path | None, windows: int, progress: ProgressFn,
@@ -107,10 +126,11 @@ def scan(db: Path, folders: list[Path], model: Path | None, windows: int, progre
 
 
 def scan_summary(summary) -> str:  # noqa: ANN001 - a genrelab.library.pipeline.RunSummary
-    """``"120 files: 100 analysed (3 failed), 20 unchanged, in 0:12 (8.3 tracks/s)"``."""
+    """``"120 audio files: 97 analysed, 3 failed of 100, 20 unchanged, in 0:12 (8.3 tracks/s)"`` (the counts
+    worded as the CLI's summary words them: ``RunSummary.counts``)."""
     from genrelab.gui.notes import format_time
 
-    parts = [f"{summary.analysed:,} analysed" + (f" ({summary.failed:,} failed)" if summary.failed else "")]
+    parts = [summary.counts()]
     if summary.unchanged:
         parts.append(f"{summary.unchanged:,} unchanged")
     if summary.missing:
@@ -140,13 +160,19 @@ def _vectors(store, kind: str, model_id: str) -> tuple[np.ndarray, np.ndarray]: 
 
 
 def similar(db: Path, track_id: int, k: int, by: str) -> list[SimilarTrack]:
-    """The ``k`` tracks of ``db`` closest to ``track_id`` (``by``: "genre" or "sound"), closest first."""
+    """The ``k`` tracks of ``db`` closest to ``track_id`` (``by``: "auto", "genre" or "sound"), closest first.
+    Silent tracks are never answers; a silent query says why it has none."""
     from genrelab.library.similar import search
+    from genrelab.library.similar_api import silent_query
+    from genrelab.library.store import is_silent
 
     with _open(db, readonly=True) as store:
         track = store.track(int(track_id))
         if track is None:
             return []
+        if is_silent(track.flags):
+            raise silent_query(Path(track.path).name)
+        by = resolve_by(by, store.has_embeddings(track.model_id))
         query = track.mean if by == "genre" else track.embedding
         if query is None:
             raise GenreLabError("this track has no sound embedding (its model has none)" if by == "sound"
@@ -155,6 +181,29 @@ def similar(db: Path, track_id: int, k: int, by: str) -> list[SimilarTrack]:
         found = search(query, ids, vectors, k, by=by, exclude_id=track.id)
         rows = {t.id: t for t in (store.track(i) for i, _d in found) if t is not None}
         return [SimilarTrack(i, rows[i].path, rows[i].top_genre or "", d) for i, d in found if i in rows]
+
+
+def tracks_under(view: LibraryView | None, folders: list[str]) -> int:
+    """Tracks of ``view`` (analysed or failed) inside ``folders``: what removing them from the library could
+    forget. In memory (no database read)."""
+    if view is None or not folders:
+        return 0
+    roots = tuple(str(Path(f)).rstrip(os.sep) + os.sep for f in folders)
+    paths = [str(p) for p in view.rows.paths] + [p for p, _reason in view.failures]
+    return sum(p.startswith(roots) for p in paths)
+
+
+def remove_folders(db: Path, folders: list[str], forget_tracks: bool) -> str:
+    """Forget ``folders`` in ``db`` (and, when ``forget_tracks``, the results of their tracks); a one-line
+    summary. Nothing happens to a database that does not exist yet."""
+    if not Path(db).exists():
+        return f"Removed {len(folders)} folder{'s' if len(folders) != 1 else ''} from the list"
+    with _open(db) as store, store.writer_lock():
+        gone = store.remove_folders(folders, forget_tracks=forget_tracks)
+    what = f"Removed {len(folders)} folder{'s' if len(folders) != 1 else ''} from the library"
+    if forget_tracks:
+        return f"{what} and forgot the results of {gone:,} track{'s' if gone != 1 else ''}"
+    return f"{what}; the tracks analysed in {'them' if len(folders) != 1 else 'it'} stay"
 
 
 def export(db: Path, kind: str, path: Path) -> str:

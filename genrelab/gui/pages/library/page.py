@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from genrelab.gui.main_window import MainWindow
 
 SCAN, LOAD, SIMILAR, TAGS, EXPORT = "library-scan", "library-load", "library-similar", "library-tags", "library-export"
+FOLDERS = "library-folders"
 LIVE_REFRESH_MS = 2000  # while a scan runs, the table is re-read this often (or less, for big libraries)
 
 
@@ -76,6 +77,7 @@ class LibraryPage(QWidget):
         self.settings = window.settings
         self.view: access.LibraryView | None = None
         self.tag_dialog: WriteTagsDialog | None = None
+        self.remove_dialog: QMessageBox | None = None
         self._last_load_s = 0.0
         self._loading = False
         self._reload_again = False
@@ -98,6 +100,7 @@ class LibraryPage(QWidget):
         self._build_layout()
 
         self.folders.folders_changed.connect(lambda _f: self._update_enabled())
+        self.folders.remove_requested.connect(self.ask_remove_folders)
         self.scan_controls.scan_requested.connect(self.start_scan)
         self.scan_controls.cancel_requested.connect(self.cancel_scan)
         self.counts.genre_clicked.connect(self.table.set_genre)
@@ -236,11 +239,10 @@ class LibraryPage(QWidget):
         self.counts.set_counts(view.counts)
         self.counts.set_selected(self.table.genre())
         self.failures.set_failures(view.failures)
-        self.similar.set_sound_available(view.has_embedding)
+        self.folders.set_library_folders(view.folders)
+        self.similar.set_choices(view.has_embedding, view.similar_default, view.auto_by)
         if self.scan_controls.state == "idle" and not self.scan_controls.message.text():
-            failed = f", {len(view.failures):,} failed" if view.failures else ""
-            self.scan_controls.message.setText(f"{len(view.rows):,} tracks in this library{failed}"
-                                               if len(view.rows) or view.failures else "")
+            self.scan_controls.message.setText(view.summary)
         self._update_enabled()
         self._load_ended()
         self.loaded.emit()
@@ -319,6 +321,57 @@ class LibraryPage(QWidget):
         self._update_enabled()
         self.reload()
         self.scan_finished.emit(outcome)
+
+    # ---- folders -----------------------------------------------------------------------------------------
+    def ask_remove_folders(self, folders: list[str]) -> None:
+        """Remove ``folders`` from the library; when tracks were analysed in them, ask first whether their
+        results stay (the default) or are forgotten too. The audio files are never touched."""
+        if self.scanning() or self.tags_busy() or self.runner.active(FOLDERS):
+            self.show_message("Wait for the scan or the tag writes to finish before removing folders")
+            return
+        n = access.tracks_under(self.view, folders)
+        if not n:
+            self.remove_folders(folders, forget_tracks=False)
+            return
+        what = f"{len(folders)} folders" if len(folders) > 1 else Path(folders[0]).name or folders[0]
+        box = QMessageBox(QMessageBox.Icon.Question, "Remove from the library?",
+                          f"Stop scanning {what}?\n\nThe library holds {n:,} file{'s' if n != 1 else ''} from "
+                          "there (analysed, or failed to analyse). Their results stay in the library (table, "
+                          "exports, similar tracks) unless you forget them too. The audio files are not touched "
+                          "either way.", QMessageBox.StandardButton.NoButton, self)
+        keep = box.addButton("Keep their results", QMessageBox.ButtonRole.AcceptRole)
+        forget = box.addButton(f"Forget {n:,} result{'s' if n != 1 else ''}", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(keep)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        self.remove_dialog = box
+
+        def answered(_result: int) -> None:
+            clicked = box.clickedButton()
+            if self.remove_dialog is box:
+                self.remove_dialog = None
+            box.deleteLater()
+            if clicked in (keep, forget):
+                self.remove_folders(folders, forget_tracks=clicked is forget)
+
+        box.finished.connect(answered)
+        box.open()
+
+    def remove_folders(self, folders: list[str], forget_tracks: bool) -> None:
+        """Stop listing ``folders`` and forget them in the database (their tracks' results too when
+        ``forget_tracks``; no question asked: :meth:`ask_remove_folders` asks)."""
+        self.folders.remove_folders(folders)
+        db = self.database()
+
+        def work(progress: ProgressFn, cancel: threading.Event) -> str:
+            return access.remove_folders(db, folders, forget_tracks)
+
+        self.runner.submit("Removing library folders", work, group=FOLDERS, visible=False,
+                           on_done=self._folders_removed, on_failed=self._folders_removed)
+
+    def _folders_removed(self, message: str) -> None:
+        self.show_message(message)
+        self.reload()
 
     # ---- tracks ------------------------------------------------------------------------------------------
     def open_track(self, path: Path) -> None:
@@ -472,7 +525,7 @@ class LibraryPage(QWidget):
 
     def shutdown(self) -> None:
         self._live.stop()
-        for group in (SCAN, LOAD, SIMILAR, TAGS, EXPORT):
+        for group in (SCAN, LOAD, SIMILAR, TAGS, EXPORT, FOLDERS):
             self.runner.cancel_group(group)
 
     def page_shown(self) -> None:

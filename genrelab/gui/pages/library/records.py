@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+#: The genre column of a silent track (nothing above about -80 dBFS): no genre, as the Analyse page's SILENCE.
+SILENCE = "silence"
+
 
 @dataclass
 class TrackRows:
@@ -17,7 +20,7 @@ class TrackRows:
         genres: index into ``labels`` of each track's top genre (n,) int16.
         confidence: mean probability of the top genre (n,) float32, 0..1.
         duration: seconds (n,) float32.
-        labels: genre names.
+        labels: genre names (and :data:`SILENCE` when the library has silent tracks).
     """
 
     ids: np.ndarray
@@ -45,10 +48,10 @@ class TrackRows:
         return cls(np.zeros(0), np.zeros(0, dtype=object), np.zeros(0), np.zeros(0), np.zeros(0), list(labels or []))
 
     def genre_counts(self) -> dict[str, int]:
-        """Tracks per top genre, in label order."""
+        """Tracks per top genre, in label order (silent tracks have no genre: not counted)."""
         counts = np.bincount(self.genres.astype(np.int64), minlength=len(self.labels)) if len(self) else \
             np.zeros(len(self.labels), dtype=np.int64)
-        return {label: int(counts[i]) for i, label in enumerate(self.labels)}
+        return {label: int(counts[i]) for i, label in enumerate(self.labels) if label != SILENCE}
 
 
 @dataclass

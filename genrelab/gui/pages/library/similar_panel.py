@@ -20,12 +20,15 @@ from PySide6.QtWidgets import (
 
 from genrelab.gui.pages.library.records import SimilarTrack
 from genrelab.gui.palette import genre_colours
+from genrelab.library.similar_default import BY_CHOICES, DEFAULT_BY  # plain Python: no start-up cost
 
-BY_GENRE, BY_SOUND = "genre", "sound"
+BY_AUTO, BY_GENRE, BY_SOUND = BY_CHOICES
+TEXT = {BY_AUTO: "auto", BY_GENRE: "by genre", BY_SOUND: "by sound"}
 
 
 class SimilarPanel(QWidget):
-    """The K nearest library tracks to the selected one.
+    """The K nearest library tracks to the selected one, "auto" (the CLI's default: by sound when the library has
+    embeddings, else by genre), "by genre" or "by sound".
 
     Signals:
         query_changed(): the ranking (genre / sound) or K changed: the page asks again for the current track.
@@ -45,10 +48,13 @@ class SimilarPanel(QWidget):
         self.title.setStyleSheet("color: #a0a8b4;")
         self.title.setWordWrap(True)
         self.by = QComboBox()
-        self.by.addItem("by genre", BY_GENRE)
-        self.by.addItem("by sound", BY_SOUND)
+        for by in BY_CHOICES:
+            self.by.addItem(TEXT[by], by)
         self.by.setToolTip("by genre: closest genre distributions (Jensen-Shannon distance);\n"
-                           "by sound: closest model embeddings (tracks that sound alike, within a genre too)")
+                           "by sound: closest model embeddings (tracks that sound alike, within a genre too);\n"
+                           "auto (as `genrelab similar`): by sound when the library has embeddings, else by genre")
+        self.by.setCurrentIndex(self.by.findData(DEFAULT_BY))
+        self.chosen = False  # the user picked a ranking: a library read no longer resets it to the default
         self.k = QSpinBox()
         self.k.setRange(1, 100)
         self.k.setValue(10)
@@ -71,23 +77,27 @@ class SimilarPanel(QWidget):
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         layout.addWidget(self.list, 1)
         self.by.currentIndexChanged.connect(lambda _i: self.query_changed.emit())
+        self.by.activated.connect(lambda _i: setattr(self, "chosen", True))
         self.k.valueChanged.connect(lambda _v: self.query_changed.emit())
         self.list.itemDoubleClicked.connect(lambda item, _c: self.open_requested.emit(
             Path(item.data(1, Qt.ItemDataRole.UserRole))))
-        self.set_sound_available(False)
+        self.set_choices(False, DEFAULT_BY, BY_GENRE)
 
     def ranking(self) -> str:
-        """"genre" or "sound"."""
+        """"auto", "genre" or "sound" (the core resolves "auto" for the library at hand)."""
         return str(self.by.currentData())
 
-    def set_sound_available(self, available: bool) -> None:
-        """Offer "by sound" only when the library stores embeddings (a model with an embedding output)."""
-        item = self.by.model().item(1)
-        item.setEnabled(available)
-        item.setToolTip("" if available else "This library has no sound embeddings: its model has no embedding "
-                                             "output (re-export it, and rescan)")
-        if not available and self.by.currentIndex() == 1:
-            self.by.setCurrentIndex(0)
+    def set_choices(self, sound_available: bool, default: str, auto_means: str) -> None:
+        """The library's options: "by sound" only when it stores embeddings (a model with an embedding output);
+        ``default`` (the core's ``DEFAULT_BY``) is selected unless the user picked another; the auto item says
+        what it means here (``auto_means``: "genre" or "sound")."""
+        item = self.by.model().item(self.by.findData(BY_SOUND))
+        item.setEnabled(sound_available)
+        item.setToolTip("" if sound_available else "This library has no sound embeddings: its model has no "
+                                                   "embedding output (re-export it, and rescan)")
+        self.by.setItemText(self.by.findData(BY_AUTO), f"auto: {TEXT[auto_means]}")
+        if not self.chosen or (not sound_available and self.ranking() == BY_SOUND):
+            self.by.setCurrentIndex(self.by.findData(default))
 
     def set_query(self, track_id: int | None, name: str = "") -> None:
         """The track the list is about (None: nothing selected); the answer follows with :meth:`set_results`."""

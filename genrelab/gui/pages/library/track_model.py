@@ -14,13 +14,14 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from genrelab.gui.notes import format_time
-from genrelab.gui.pages.library.records import TrackRows
+from genrelab.gui.pages.library.records import SILENCE, TrackRows
 from genrelab.gui.palette import genre_colours
 
 COLUMNS = ("Genre", "Confidence", "Duration", "Path")
 GENRE, CONFIDENCE, DURATION, PATH = range(len(COLUMNS))
 TRACK_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PATH_ROLE = Qt.ItemDataRole.UserRole + 2
+SILENCE_COLOUR = "#6b7280"  # grey: silence is no genre
 
 
 class TrackTableModel(QAbstractTableModel):
@@ -31,6 +32,7 @@ class TrackTableModel(QAbstractTableModel):
         self.rows = TrackRows.empty()
         self._visible = np.zeros(0, dtype=np.int64)
         self._colours: list[QColor] = []
+        self._silence = -1  # the label index of SILENCE (-1: no silent track)
         self._lower_paths: list[str] = []
         self._path_rank: np.ndarray | None = None
         self._sort: tuple[int, Qt.SortOrder] = (PATH, Qt.SortOrder.AscendingOrder)
@@ -43,7 +45,8 @@ class TrackTableModel(QAbstractTableModel):
         self.beginResetModel()
         self.rows = rows
         colours = genre_colours(rows.labels)
-        self._colours = [QColor(colours[label]) for label in rows.labels]
+        self._colours = [QColor(SILENCE_COLOUR if label == SILENCE else colours[label]) for label in rows.labels]
+        self._silence = rows.labels.index(SILENCE) if SILENCE in rows.labels else -1
         self._lower_paths = [str(p).lower() for p in rows.paths]
         self._path_rank = None
         self._visible = self._order(self._matching())
@@ -95,7 +98,7 @@ class TrackTableModel(QAbstractTableModel):
             if column == GENRE:
                 return rows.labels[rows.genres[i]]
             if column == CONFIDENCE:
-                return f"{rows.confidence[i]:.0%}"
+                return "—" if rows.genres[i] == self._silence else f"{rows.confidence[i]:.0%}"
             if column == DURATION:
                 return format_time(float(rows.duration[i]))
             return rows.paths[i]
@@ -103,6 +106,8 @@ class TrackTableModel(QAbstractTableModel):
             return self._colours[rows.genres[i]]
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (CONFIDENCE, DURATION):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and column == GENRE and rows.genres[i] == self._silence:
+            return "Silent: nothing above -80 dBFS in the analysed windows, so no genre (and no genre tag)"
         if role == Qt.ItemDataRole.ToolTipRole and column == PATH:
             return rows.paths[i]
         if role == TRACK_ID_ROLE:
