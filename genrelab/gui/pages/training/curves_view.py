@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 SERIES = {  # key in an epoch's stats -> (plot, legend name, colour, dashed)
@@ -14,6 +15,32 @@ SERIES = {  # key in an epoch's stats -> (plot, legend name, colour, dashed)
     "valid_acc": ("acc", "valid (window)", "#f0a030", False),
     "valid_track_acc": ("acc", "valid (track)", "#e05050", True),
 }
+
+
+class RowLegend(pg.LegendItem):
+    """A legend laid out as one row in the plots' layout (below a plot), not floating over its data.
+
+    pyqtgraph's legend places itself (``setGeometry`` at its parent's corner); here it only says its size and the
+    layout places it. It cannot be dragged over the plot.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(colCount=len(SERIES), frame=False, horSpacing=6)
+
+    def updateSize(self) -> None:  # noqa: N802 - pyqtgraph's name
+        spacing = self.layout.horizontalSpacing()
+        width = height = 0.0
+        for row in range(self.layout.rowCount()):
+            items = [self.layout.itemAt(row, col) for col in range(self.layout.columnCount())]
+            items = [it for it in items if it is not None]
+            width = max(width, sum(it.preferredWidth() + spacing for it in items))
+            height += max((it.preferredHeight() for it in items), default=0.0)
+        self.setMinimumSize(width, height)
+        self.setMaximumSize(width, height)
+        self.updateGeometry()
+
+    def mouseDragEvent(self, ev) -> None:  # noqa: ANN001, N802 - pyqtgraph's signature
+        ev.ignore()
 
 
 class CurvesView(QWidget):
@@ -29,15 +56,20 @@ class CurvesView(QWidget):
                       "acc": self.graphics.addPlot(title="Accuracy per epoch")}
         self.plots["acc"].setYRange(0, 1.02, padding=0)
         self.curves: dict[str, pg.PlotDataItem] = {}
-        for key, plot in self.plots.items():  # loss falls, accuracy rises: legends where the curves are not
-            plot.addLegend(offset=(-10, 10) if key == "loss" else (-10, -10))
+        #: one legend row under each plot, outside its data area: no curve is ever hidden behind it
+        self.legends: dict[str, RowLegend] = {}
+        for col, (key, plot) in enumerate(self.plots.items()):
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setLabel("bottom", "epoch")
+            legend = RowLegend()
+            self.graphics.addItem(legend, row=1, col=col)
+            self.graphics.ci.layout.setAlignment(legend, Qt.AlignmentFlag.AlignHCenter)
+            self.legends[key] = legend
         for key, (plot, name, colour, dashed) in SERIES.items():
-            pen = pg.mkPen(colour, width=2, style=pg.QtCore.Qt.PenStyle.DashLine if dashed else
-                           pg.QtCore.Qt.PenStyle.SolidLine)
+            pen = pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
             self.curves[key] = self.plots[plot].plot([], [], pen=pen, symbol="o", symbolSize=5,
-                                                    symbolBrush=colour, symbolPen=None, name=name)
+                                                    symbolBrush=colour, symbolPen=None)
+            self.legends[plot].addItem(self.curves[key], name)
         self.best_lines = {k: pg.InfiniteLine(angle=90, pen=pg.mkPen("#aaaaaa", width=1,
                                                                      style=pg.QtCore.Qt.PenStyle.DotLine))
                            for k in self.plots}

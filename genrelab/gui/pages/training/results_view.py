@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QStyle,
+    QStyleOptionHeader,
     QTableWidget,
     QTableWidgetItem,
     QTextBrowser,
@@ -86,6 +88,55 @@ class MetricsTable(QWidget):
                 for r in range(self.table.rowCount())]
 
 
+class RotatedHeader(QHeaderView):
+    """A horizontal header whose names read bottom to top, each whole: as tall as the longest name, so narrow
+    columns (ten genres side by side) never cut one ("classical", "country")."""
+
+    PAD = 8
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
+
+    def texts(self) -> list[str]:
+        """The names shown, in column order."""
+        model = self.model()
+        if model is None:
+            return []
+        return [str(model.headerData(i, self.orientation(), Qt.ItemDataRole.DisplayRole) or "")
+                for i in range(self.count())]
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        hint = super().sizeHint()
+        metrics = self.fontMetrics()
+        longest = max((metrics.horizontalAdvance(t) for t in self.texts()), default=0)
+        return QSize(hint.width(), max(metrics.height(), longest) + 2 * self.PAD)
+
+    def sectionSizeFromContents(self, logical_index: int) -> QSize:  # noqa: N802 - Qt's name
+        metrics = self.fontMetrics()
+        return QSize(metrics.height() + self.PAD, self.sizeHint().height())
+
+    def paintSection(self, painter: QPainter, rect: QRect, logical_index: int) -> None:  # noqa: N802
+        if not rect.isValid():
+            return
+        option = QStyleOptionHeader()
+        self.initStyleOption(option)
+        option.rect = rect
+        option.section = logical_index
+        option.text = ""  # the frame and background only: the name is drawn turned below
+        painter.save()
+        self.style().drawControl(QStyle.ControlElement.CE_Header, option, painter, self)
+        painter.restore()
+        text = str(self.model().headerData(logical_index, self.orientation(), Qt.ItemDataRole.DisplayRole) or "")
+        painter.save()
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.translate(rect.left(), rect.bottom())
+        painter.rotate(-90)
+        turned = QRect(self.PAD // 2, 0, rect.height() - self.PAD, rect.width())  # x along the name, y across
+        painter.drawText(turned, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
+        painter.restore()
+
+
 class ConfusionView(QWidget):
     """The confusion matrix (rows true, columns predicted) with row-normalised colours, of a chosen part and
     level, and the per-class recall beside the metrics (:attr:`recall`, placed by :class:`ResultsView`)."""
@@ -95,6 +146,8 @@ class ConfusionView(QWidget):
         self.which = QComboBox(self)
         self.which.currentIndexChanged.connect(self._show)
         self.matrix = _table(0, [])
+        self.matrix.setHorizontalHeader(RotatedHeader(self.matrix))
+        self.matrix.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.recall = _table(0, ["Class", "Recall (track)", "Recall (window)"])
         top = QHBoxLayout()
         top.addWidget(QLabel("Confusion matrix (rows true, columns predicted) of", self))
@@ -130,8 +183,12 @@ class ConfusionView(QWidget):
         labels = self.labels
         self.matrix.setColumnCount(len(labels))
         self.matrix.setRowCount(len(labels))
-        self.matrix.setHorizontalHeaderLabels([g[:5] for g in labels])  # full names in the tooltips
+        self.matrix.setHorizontalHeaderLabels(labels)  # whole names, turned to read bottom to top
         self.matrix.setVerticalHeaderLabels(labels)
+        for j, g in enumerate(labels):
+            self.matrix.horizontalHeaderItem(j).setToolTip(f"predicted {g}")
+            self.matrix.verticalHeaderItem(j).setToolTip(f"true {g}")
+        self.matrix.horizontalHeader().updateGeometry()
         self.matrix.verticalHeader().setVisible(True)
         self.matrix.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         for i, row in enumerate(cm):
