@@ -50,6 +50,14 @@ PRESETS = (
            "batch 32, lr 1e-3, up to 100 epochs (hours on a CPU)",
            dict(split="paper", arch="resnet_bigru", input="mel", image="paper", epochs=100, patience=10,
                 batch_size=32, lr=1e-3, width=64, hidden=256, frame_stride=0.0, fixed_windows=True, augment=())),
+    Preset("Transfer (musicnn, frozen)",
+           "for your own music (~50 clips per genre): musicnn, pretrained on the Million Song Dataset, stays frozen "
+           "and a linear head (a logistic regression on its features) learns your genres. The features are computed "
+           "once (about 1 minute per 3 minutes of music on a CPU, kept for the next run), then the head fits in "
+           "seconds; epochs and learning rate do not matter for it",
+           dict(split="paper", arch="musicnn_transfer", input="mel", image="native", backbone="msd",
+                finetune="none", head=0, frame_stride=round(GTZAN_STRIDE, 4), eval_hop=3.0, fixed_windows=False,
+                augment=())),
 )
 
 
@@ -57,14 +65,21 @@ def preset_argv(name: str, data: str | Path, out: str | Path) -> list[str]:
     """``genrelab train`` arguments of preset ``name`` on ``data`` into ``out`` (as the page builds them)."""
     v = next(p for p in PRESETS if p.name == name).values
     argv = ["--data", str(data), "--split", v["split"], "--arch", v["arch"], "--input", v["input"],
-            "--image", v["image"], "--epochs", str(v["epochs"]), "--patience", str(v["patience"]),
-            "--batch-size", str(v["batch_size"]), "--lr", f"{v['lr']:g}", "--width", str(v["width"]),
-            "--hidden", str(v["hidden"])]
-    if v["frame_stride"]:
+            "--image", v["image"]]
+    for key in ("epochs", "patience", "batch_size", "lr"):
+        if key in v:
+            argv += [f"--{key.replace('_', '-')}", f"{v[key]:g}"]
+    if v["arch"] == "musicnn_transfer":
+        argv += ["--backbone", v["backbone"], "--finetune", v["finetune"], "--hidden", str(v["head"])]
+    else:
+        argv += ["--width", str(v["width"]), "--hidden", str(v["hidden"])]
+    if v.get("frame_stride"):
         argv += ["--frame-stride", f"{v['frame_stride']:g}"]
-    if v["fixed_windows"]:
+    if v.get("fixed_windows"):
         argv.append("--fixed-windows")
-    if v["augment"]:
+    if v.get("eval_hop", 1.0) != 1.0:
+        argv += ["--eval-hop", f"{v['eval_hop']:g}"]
+    if v.get("augment"):
         argv += ["--augment", ",".join(v["augment"])]
     return argv + ["--out", str(out)]
 

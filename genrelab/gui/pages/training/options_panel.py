@@ -23,12 +23,18 @@ from PySide6.QtWidgets import (
 )
 
 from genrelab.gui.pages.training.jobs import AUGMENTATIONS, GTZAN_STRIDE, PRESETS
+from genrelab.gui.pages.training.transfer_options import MUSICNN_ARCH, MusicnnOptions, StudentOptions
 
 CUSTOM = "Custom"
 
 
 class OptionsPanel(QGroupBox):
-    """Owns the option widgets; ``changed`` fires on any edit. ``argv(data, images)`` is the run's arguments."""
+    """Owns the option widgets; ``changed`` fires on any edit. ``argv(data, images)`` is the run's arguments.
+
+    The musicnn group (:attr:`musicnn`) shows only for the musicnn transfer architecture, which takes the Mel
+    window as it is (input mel, image native) and has no ResNet width or GRU; the student group
+    (:attr:`student`: a teacher to distil, a model to start from) shows for the other architectures.
+    """
 
     changed = Signal()
 
@@ -65,12 +71,22 @@ class OptionsPanel(QGroupBox):
         self.width.setToolTip("ResNet base width (64 = ResNet18; the CNN uses half)")
         self.hidden = self._spin(4, 2048, 64)
         self.hidden.setToolTip("GRU hidden size")
+        self.musicnn = MusicnnOptions(self)
+        self.student = StudentOptions(self)
         self.frame_stride = QDoubleSpinBox(self)
         self.frame_stride.setDecimals(4)
         self.frame_stride.setRange(0.0, 64.0)
         self.frame_stride.setSpecialValueText("default")
         self.frame_stride.setToolTip("STFT frames per feature column (default 1; the images' own with images)")
         self.fixed_windows = QCheckBox("draw each clip's windows once (the paper's way)", self)
+        self.eval_hop = QDoubleSpinBox(self)
+        self.eval_hop.setDecimals(2)
+        self.eval_hop.setRange(0.25, 30.0)
+        self.eval_hop.setSingleStep(0.5)
+        self.eval_hop.setValue(1.0)
+        self.eval_hop.setSuffix(" s")
+        self.eval_hop.setToolTip("seconds between the validation windows of a clip (1: overlapping; 3: "
+                                 "non-overlapping, 3x fewer windows to compute, e.g. for musicnn's features)")
         self.augment = {name: QCheckBox(name, self) for name in AUGMENTATIONS}
         self.threads = self._spin(0, 256, 0)
         self.threads.setSpecialValueText("all cores")
@@ -82,7 +98,7 @@ class OptionsPanel(QGroupBox):
         self.out_auto = True
         self.command = QPlainTextEdit(self)
         self.command.setReadOnly(True)
-        self.command.setMaximumHeight(3 * self.fontMetrics().lineSpacing() + 12)
+        self.command.setMaximumHeight(4 * self.fontMetrics().lineSpacing() + 12)
         self.command.setToolTip("the equivalent command: what Start runs")
         self.copy_button = QPushButton("Copy command", self)
         self.copy_button.setToolTip("copy the equivalent `genrelab train` command, to rerun this from a shell")
@@ -92,34 +108,44 @@ class OptionsPanel(QGroupBox):
         form.addRow("Preset", self.preset)
         form.addRow("Split", self.split)
         form.addRow("Architecture", self.arch)
+        form.addRow(self.musicnn)
         pair = QHBoxLayout()
         pair.addWidget(self.input)
         pair.addWidget(self.image)
         form.addRow("Input / image", pair)
         form.addRow("Epochs / patience", self._row(self.epochs, self.patience))
         form.addRow("Batch size / lr", self._row(self.batch_size, self.lr))
-        form.addRow("Width / GRU hidden", self._row(self.width, self.hidden))
+        self._width_row = self._row(self.width, self.hidden)
+        form.addRow("Width / GRU hidden", self._width_row)
         form.addRow("Frame stride", self.frame_stride)
         form.addRow("Windows", self.fixed_windows)
+        form.addRow("Valid hop", self.eval_hop)
         form.addRow("Augmentation", self._row(*self.augment.values()))
+        form.addRow(self.student)
         form.addRow("Threads", self.threads)
         form.addRow("Output folder", self._row(self.out, self.out_browse))
         copy_row = QHBoxLayout()
         copy_row.addStretch(1)
         copy_row.addWidget(self.copy_button)
+        self._form = form
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.command)
         layout.addLayout(copy_row)
+        self.arch.currentTextChanged.connect(self._arch_changed)
         for w in (self.split, self.arch, self.input, self.image):
             w.currentTextChanged.connect(self._edited)
         for w in (self.epochs, self.patience, self.batch_size, self.lr, self.width, self.hidden, self.frame_stride,
-                  self.threads):
+                  self.eval_hop, self.threads):
             w.valueChanged.connect(self._edited)
         for w in (self.fixed_windows, *self.augment.values()):
             w.toggled.connect(self._edited)
+        for group in (self.musicnn, self.student):
+            group.changed.connect(self._edited)
         self.out.textChanged.connect(lambda _t: self.changed.emit())
+        self._editable = True
         self.apply_preset(PRESETS[0].name)
+        self._arch_changed()
 
     def _spin(self, lo: int, hi: int, value: int) -> QSpinBox:
         spin = QSpinBox(self)
@@ -143,16 +169,20 @@ class OptionsPanel(QGroupBox):
             self.preset.setCurrentText(name)
             if preset is not None:
                 v = preset.values
-                self.split.setCurrentText(v["split"])
-                if self.arch.findText(v["arch"]) >= 0:
-                    self.arch.setCurrentText(v["arch"])
-                self.input.setCurrentText(v["input"])
-                self.image.setCurrentText(v["image"])
-                for key in ("epochs", "patience", "batch_size", "lr", "width", "hidden", "frame_stride"):
-                    getattr(self, key).setValue(v[key])
-                self.fixed_windows.setChecked(v["fixed_windows"])
-                for aug, box in self.augment.items():
-                    box.setChecked(aug in v["augment"])
+                for key in ("split", "arch", "input", "image"):
+                    box = getattr(self, key)
+                    if key in v and (box.isEditable() or box.findText(v[key]) >= 0):
+                        box.setCurrentText(v[key])
+                for key in ("epochs", "patience", "batch_size", "lr", "width", "hidden", "frame_stride", "eval_hop"):
+                    if key in v:
+                        getattr(self, key).setValue(v[key])
+                if "fixed_windows" in v:
+                    self.fixed_windows.setChecked(v["fixed_windows"])
+                if "augment" in v:
+                    for aug, box in self.augment.items():
+                        box.setChecked(aug in v["augment"])
+                self.musicnn.set_values(v)
+                self.student.set_values(v)
         finally:
             self._applying = False
         self.changed.emit()
@@ -160,6 +190,25 @@ class OptionsPanel(QGroupBox):
     def _preset_chosen(self, name: str) -> None:
         if not self._applying and name != CUSTOM:
             self.apply_preset(name)
+
+    def is_musicnn(self) -> bool:
+        """The musicnn transfer architecture is chosen."""
+        return self.arch.currentText() == MUSICNN_ARCH
+
+    def _arch_changed(self, *_args) -> None:  # noqa: ANN002
+        """Show the groups that apply to the architecture; musicnn takes the native Mel window."""
+        musicnn = self.is_musicnn()
+        self._form.setRowVisible(self.musicnn, musicnn)
+        self._form.setRowVisible(self._width_row, not musicnn)
+        self._form.setRowVisible(self.student, not musicnn)
+        if musicnn:
+            self.input.setCurrentText("mel")
+            self.image.setCurrentText("native")
+        why = "musicnn transfer takes the Mel window as it is (mel, native)" if musicnn else ""
+        for box in (self.input, self.image):
+            box.setEnabled(self._editable and not musicnn)
+        self.input.setToolTip(why or "spectrogram kind")
+        self.image.setToolTip(why or "native: bands x columns; paper: the paper's 224x224 RGB image")
 
     def _edited(self, *_args) -> None:  # noqa: ANN002
         if not self._applying and self.preset.currentText() != CUSTOM:
@@ -206,18 +255,25 @@ class OptionsPanel(QGroupBox):
         args += ["--split", self.split.currentText().strip() or "paper", "--arch", self.arch.currentText(),
                  "--input", self.input.currentText(), "--image", self.image.currentText(),
                  "--epochs", str(self.epochs.value()), "--patience", str(self.patience.value()),
-                 "--batch-size", str(self.batch_size.value()), "--lr", f"{self.lr.value():g}",
-                 "--width", str(self.width.value()), "--hidden", str(self.hidden.value())]
+                 "--batch-size", str(self.batch_size.value()), "--lr", f"{self.lr.value():g}"]
+        if self.is_musicnn():
+            args += self.musicnn.argv()  # its --hidden is the head's width; no ResNet
+        else:
+            args += ["--width", str(self.width.value()), "--hidden", str(self.hidden.value())]
         stride = self.frame_stride.value()
         if stride > 0 and not (images and abs(stride - GTZAN_STRIDE) < 1e-3):  # images: their own stride
             args += ["--frame-stride", f"{stride:g}"]
         if self.fixed_windows.isChecked():
             args.append("--fixed-windows")
+        if abs(self.eval_hop.value() - 1.0) > 1e-9:
+            args += ["--eval-hop", f"{self.eval_hop.value():g}"]
         augment = [name for name, box in self.augment.items() if box.isChecked()]
         if augment:
             args += ["--augment", ",".join(augment)]
         if self.threads.value() > 0:
             args += ["--threads", str(self.threads.value())]
+        if not self.is_musicnn():
+            args += self.student.argv()
         args += ["--out", self.out.text().strip()]
         return args
 
@@ -233,6 +289,9 @@ class OptionsPanel(QGroupBox):
 
     def set_editable(self, on: bool) -> None:
         """Options are locked while a run goes."""
+        self._editable = on
         for w in self.findChildren(QWidget):
             if w not in (self.command, self.copy_button):
                 w.setEnabled(on)
+        self.student.set_editable(on)
+        self._arch_changed()
