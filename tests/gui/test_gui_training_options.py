@@ -9,6 +9,7 @@ the curves' legends sit outside the plots' data areas. Real Qt offscreen, real p
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QFontMetrics
@@ -165,3 +166,46 @@ def test_the_curves_legends_sit_outside_the_plots_data(qtbot):
             assert not rect.intersects(plot.vb.sceneBoundingRect()), (rect, plot.vb.sceneBoundingRect())
             for curve in plot.listDataItems():
                 assert not rect.intersects(curve.mapRectToScene(curve.boundingRect()))
+
+
+@pytest.fixture
+def _own_data_dirs(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs and user models go under the test's folder (platformdirs reads XDG_*)."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    monkeypatch.delenv("GENRELAB_MUSICNN_CACHE", raising=False)
+
+
+@pytest.mark.usefixtures("_own_data_dirs")
+def test_the_transfer_preset_trains_a_musicnn_model_from_the_page(qtbot, window, tmp_path):
+    """Start with the preset on a tiny generated set (~15 s): the run is the musicnn transfer the command says."""
+    from PySide6.QtCore import Qt
+
+    from genrelab.model.card import read_card
+    from training.synth import write_dataset
+
+    data = tmp_path / "sounds"
+    write_dataset(data, classes=3, clips_per_class=6, seconds=6.0, seed=3)
+    page = window.pages["train"]
+    page.dataset.set_folder(data)
+    qtbot.waitUntil(lambda: page.dataset.summary is not None or bool(page.dataset.error), timeout=30000)
+    assert page.dataset.summary is not None, page.dataset.error
+    page.options.apply_preset("Transfer (musicnn, frozen)")
+    page.options.threads.setValue(1)
+    out = Path(page.options.out.text())
+    assert "musicnn_transfer" in out.name
+    finished = []
+    page.run_finished.connect(finished.append)
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    assert page.state == "running" and not page.options.musicnn.isHidden()
+    assert not page.options.musicnn.head.isEnabled()  # locked while it runs
+    qtbot.waitUntil(lambda: bool(finished) or bool(page.failure), timeout=240000)
+    assert finished == [out], page.failure
+    qtbot.waitUntil(lambda: page.finished_run is not None, timeout=30000)
+    card = read_card(out / "model.onnx")
+    assert card.arch_params["architecture"] == "musicnn_transfer" and card.arch_params["hidden"] == 0
+    assert "--backbone msd --finetune none --hidden 0" in card.provenance["command"]
+    assert "Million Song Dataset" in card.notes
+    assert "linear head" in page.log.toPlainText()
+    assert page.curves.points("valid_acc") == len(page.finished_run.history) > 0
+    assert page.options.musicnn.head.isEnabled() and not page.options.input.isEnabled()
