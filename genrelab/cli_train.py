@@ -72,7 +72,8 @@ def _add_train_options(p: argparse.ArgumentParser, *, grid: bool = False) -> Non
     p.add_argument("--lr", type=float, default=1e-3, help="AdamW learning rate (default 1e-3)")
     p.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW weight decay (default 1e-4)")
     p.add_argument("--width", type=int, default=64, help="ResNet base width (64 = ResNet18; CNN uses half)")
-    p.add_argument("--hidden", type=int, default=256, help="GRU hidden size (default 256)")
+    p.add_argument("--hidden", type=int, default=256,
+                   help="GRU hidden size (default 256); musicnn-transfer: the head's width, 0 = a linear head")
     p.add_argument("--windows-per-clip", type=int, default=5, help="random windows per clip per epoch (default 5)")
     p.add_argument("--fixed-windows", action="store_true", help="draw each clip's windows once (the paper's way)")
     p.add_argument("--eval-hop", type=float, default=1.0,
