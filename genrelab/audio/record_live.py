@@ -7,8 +7,12 @@ writer is not disturbed), downmixes, and feeds
   to ``on_columns`` as they are made;
 * the model's columns: the same streaming soxr resampler :func:`genrelab.audio.load` uses, then the model card's
   `FeatureSpec`. Every ``hop_s`` a window of the last ``window_s`` seconds goes to a :class:`GenreWorker`, at
-  the same columns :func:`genrelab.analysis.analyse` would use on the take: the rolling estimates equal the
-  take's analysis.
+  the same columns :func:`genrelab.analysis.analyse` would use on the take: for a window model the rolling
+  estimates equal the take's analysis. A *span* model (:attr:`~genrelab.model.engine.Engine.is_span`) gets the
+  window with its left context (:func:`genrelab.model.span.live_span_first`: the columns before it, as far as the
+  take has them), scaled as one span; it has no right context (nothing after the newest window has been played
+  yet: the model sees it as a track's last window), so its estimates are close to, not equal to, the analysis
+  of the whole take.
 
 The worker runs one window at a time and holds at most one waiting; a newer window replaces the waiting one
 (counted in ``skipped``), so a slow model never builds a queue and the estimate never lags behind.
@@ -30,6 +34,7 @@ from genrelab.audio.decode import downmix, stream_resampler
 from genrelab.dsp.spec import FeatureSpec
 from genrelab.dsp.streaming import StreamingColumns, WindowSchedule
 from genrelab.dsp.windows import model_inputs
+from genrelab.model.span import context_columns, live_span_first, live_span_input
 
 if TYPE_CHECKING:
     from genrelab.audio.record import Recorder
@@ -58,11 +63,16 @@ class GenreEstimate:
 
 
 class GenreWorker:
-    """Runs ``engine`` on one window at a time in its own thread; at most one window waits (newest wins)."""
+    """Runs ``engine`` on one window at a time in its own thread; at most one window waits (newest wins).
+
+    A window model gets the window alone; a span model (``engine.is_span``) gets a live span that ends with the
+    window (its left context first, :func:`genrelab.model.span.live_span_input`).
+    """
 
     def __init__(self, engine: Engine, on_result: Callable[[GenreEstimate], None] | None = None) -> None:
         self.engine = engine
         self.labels = list(engine.card.labels)
+        self.span = bool(engine.is_span)
         self.on_result = on_result
         self.skipped = 0
         self.computed = 0
@@ -75,7 +85,10 @@ class GenreWorker:
         self._thread.start()
 
     def submit(self, index: int, window_db: np.ndarray, centre: float, start: float) -> None:
-        """Queue window ``index`` (bins, columns) dB; replaces (skips) a window still waiting."""
+        """Queue window ``index`` (bins, columns) dB; replaces (skips) a window still waiting.
+
+        For a span model ``window_db`` is the live span: the window's left context, then the window (its last
+        ``window_columns`` columns)."""
         with self._cond:
             if self._pending is not None:
                 self.skipped += 1
@@ -102,7 +115,11 @@ class GenreWorker:
                 self._pending = None
             t = time.perf_counter()
             try:
-                probs = self.engine.predict(model_inputs(window_db[None], spec))[0]
+                if self.span:  # left context + window, scaled as one span; no right context (not played yet)
+                    x, starts = live_span_input(window_db, spec)
+                    probs = self.engine.predict_span(x, starts)[0][0]
+                else:
+                    probs = self.engine.predict(model_inputs(window_db[None], spec))[0]
             except Exception as exc:  # noqa: BLE001 - a broken model must not kill the recording
                 self.error = f"the genre model failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
                 continue
@@ -187,7 +204,10 @@ class LiveAnalyser:
         if engine is not None:
             spec = engine.card.spec
             self.model_spec = spec
-            self.model_columns = StreamingColumns(spec, 2 * spec.window_columns + int(2 * hop_s / spec.column_seconds))
+            #: columns a span model needs before each window (0 for a window model)
+            self.context = context_columns(engine.card) if engine.is_span else 0
+            self.model_columns = StreamingColumns(spec, 2 * spec.window_columns + int(2 * hop_s / spec.column_seconds)
+                                                  + self.context)
             self.schedule = WindowSchedule(spec, hop_s)
             self._resampler = stream_resampler(self.rate, spec.sr)
             self.next_window = 0
@@ -286,8 +306,10 @@ class LiveAnalyser:
         while schedule.ready(self.next_window, columns.n_columns):
             k = self.next_window
             start = schedule.start(k)
-            if start >= columns.first_kept:
-                self.worker.submit(k, columns.columns(start, start + schedule.width), schedule.centre(k),
+            # a span model's window comes with its left context (as far as the take goes back)
+            first = live_span_first(start, self.engine.card) if self.context else start
+            if first >= columns.first_kept:
+                self.worker.submit(k, columns.columns(first, start + schedule.width), schedule.centre(k),
                                    schedule.first_time(k))
             else:  # fell out of the history before it could be sent: skipped too
                 self.worker.skipped += 1

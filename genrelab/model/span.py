@@ -47,6 +47,27 @@ def predict_windows(engine, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray 
     return engine.predict_with_embedding(inputs)
 
 
+def live_span_first(start: int, card: ModelCard) -> int:
+    """First column of the *live* span of the window whose first column is ``start``: its left context
+    (:func:`context_columns`), as far back as the input goes (column 0)."""
+    return max(0, int(start) - context_columns(card))
+
+
+def live_span_input(span_db: np.ndarray, spec: FeatureSpec) -> tuple[np.ndarray, np.ndarray]:
+    """(span input (1, 1, bins, L) float32, window start ``[L - window_columns]`` int64) for a live span: dB
+    columns (bins, L) that *end* with the window, its left context before it (:func:`live_span_first`).
+
+    Live input has no right context: nothing after the newest window has been played yet, so the model sees the
+    window as it sees a track's last one (its front end's zero padding past the end). The span is scaled as one
+    window (dB re the span's own maximum), as :func:`scaled_spans` scales a whole track.
+    """
+    offset = span_db.shape[1] - spec.window_columns
+    if offset < 0:
+        raise ValueError(f"a live span needs at least {spec.window_columns} columns (got {span_db.shape[1]})")
+    x = np.ascontiguousarray(scale(span_db[None], spec)[:, None])
+    return x, np.array([offset], np.int64)
+
+
 def span_groups(starts: np.ndarray, n_columns: int, spec: FeatureSpec, context: int,
                 max_span_s: float = MAX_SPAN_S) -> list[tuple[int, int, np.ndarray]]:
     """(first column, end column, indices into ``starts``) of each span: consecutive windows while the span,
