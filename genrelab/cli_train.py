@@ -42,11 +42,11 @@ def _add_train_options(p: argparse.ArgumentParser, *, grid: bool = False) -> Non
         p.add_argument("--arch", type=lambda s: s.replace("-", "_"), choices=ARCHS + EXTRA_ARCHS,
                        default="resnet_bigru", help="architecture (default resnet_bigru; musicnn-transfer: a head "
                        "on the pretrained musicnn network)")
-        p.add_argument("--backbone", choices=("msd", "mtt"), default="msd",
+        p.add_argument("--backbone", choices=("msd", "mtt"), default=None,  # None: not given
                        help="musicnn-transfer: musicnn pretrained on the Million Song Dataset (msd) or "
                             "MagnaTagATune (mtt) (default msd)")
         p.add_argument("--finetune", choices=("none", "frontend", "midend1", "midend2", "midend3", "backend"),
-                       default="none", help="musicnn-transfer: train this backbone layer and those above it "
+                       default=None, help="musicnn-transfer: train this backbone layer and those above it "
                        "(default none: frozen backbone, its features computed once)")
         p.add_argument("--distill", type=Path, default=None, metavar="MODEL",
                        help="distil a musicnn-transfer model (its model.onnx) into this one: soft targets on its "
@@ -104,7 +104,42 @@ def _cache(args: argparse.Namespace):
     return None if args.no_cache else (args.cache or "default")
 
 
+#: what --backbone and --finetune are when not given (the parser keeps None, so that giving them is seen)
+MUSICNN_DEFAULTS = {"backbone": "msd", "finetune": "none"}
+
+
+def check_train_options(args: argparse.Namespace) -> None:
+    """Refuse ``genrelab train`` option combinations that cannot work, with one line (GenreLabError).
+
+    Light (no torch, no data read): the CLI calls it before it loads anything and the Training page before it
+    starts a run. ``args`` is not changed (unset musicnn options stay None; see :data:`MUSICNN_DEFAULTS`).
+    """
+    if not hasattr(args, "backbone"):  # `experiment`: a grid of the plain architectures, no such options
+        return
+    if args.arch == "musicnn_transfer":
+        if args.input != "mel" or args.image != "native":
+            raise GenreLabError("musicnn-transfer needs --input mel --image native (its adapter turns the Mel "
+                                "window into musicnn's input)")
+        if args.distill:
+            raise GenreLabError("--distill trains a ResNet-BiGRU/CNN student from a musicnn-transfer teacher; the "
+                                "musicnn-transfer net itself cannot be the student (choose another --arch)")
+        if args.init_from and (args.finetune or MUSICNN_DEFAULTS["finetune"]) == "none":
+            raise GenreLabError("--init-from does nothing with a frozen musicnn backbone (--finetune none): only "
+                                "the head is trained, fitted from scratch; fine-tune a layer (e.g. --finetune "
+                                "midend3) or drop --init-from")
+    else:
+        given = [f"--{name}" for name in MUSICNN_DEFAULTS if getattr(args, name) is not None]
+        if given:
+            raise GenreLabError(f"{' and '.join(given)} {'apply' if len(given) > 1 else 'applies'} to --arch "
+                                f"musicnn-transfer only (not to --arch {args.arch})")
+    if args.distill_oof and not args.distill:
+        raise GenreLabError("--distill-oof needs --distill MODEL (it says how that teacher answers)")
+    if args.distill_oof < 0 or args.distill_oof == 1:
+        raise GenreLabError(f"--distill-oof takes 0 (off) or at least 2 clip folds (got {args.distill_oof})")
+
+
 def _pipeline_config(args: argparse.Namespace, arch: str, kind: str, out: Path):
+    check_train_options(args)
     from training.pipeline import PipelineConfig
     from training.trainer import TrainConfig
 
@@ -113,10 +148,12 @@ def _pipeline_config(args: argparse.Namespace, arch: str, kind: str, out: Path):
         raise GenreLabError("--eval-hop must be positive, --epochs and --windows-per-clip at least 1, "
                             "--batch-size at least 2")
     try:
-        extra = {"backbone": args.backbone, "finetune": args.finetune,
-                 "distill": str(args.distill) if args.distill else None, "distill_alpha": args.distill_alpha,
-                 "distill_temperature": args.distill_temperature, "distill_oof": args.distill_oof,
-                 "init_from": str(args.init_from) if args.init_from else None} if hasattr(args, "backbone") else {}
+        extra = {}
+        if hasattr(args, "backbone"):  # `train` (not `experiment`)
+            extra = {name: getattr(args, name) or default for name, default in MUSICNN_DEFAULTS.items()}
+            extra |= {"distill": str(args.distill) if args.distill else None, "distill_alpha": args.distill_alpha,
+                      "distill_temperature": args.distill_temperature, "distill_oof": args.distill_oof,
+                      "init_from": str(args.init_from) if args.init_from else None}
         train = TrainConfig(architecture=arch, base_width=args.width, hidden=args.hidden, pretrained=args.pretrained,
                             **extra,
                             epochs=args.epochs, patience=args.patience, batch_size=args.batch_size, lr=args.lr,
