@@ -47,6 +47,15 @@ def music(tmp_path_factory) -> tuple[Path, np.ndarray]:
     return path, sf.read(path, dtype="float32")[0]
 
 
+@pytest.fixture(scope="module")
+def span_model(tmp_path_factory) -> Path:
+    """A random-weight full-size musicnn *span* net (real ONNX): the live path gives it each window's left context."""
+    pytest.importorskip("torch")
+    from modelfiles import export_random_span_model
+
+    return export_random_span_model(tmp_path_factory.mktemp("span") / "span.onnx")
+
+
 def _ncc_after_alignment(take: np.ndarray, source: np.ndarray) -> float:
     from scipy.signal import correlate
 
@@ -65,14 +74,19 @@ def _wait_first_block(recorder, timeout: float = 10.0) -> None:
         time.sleep(0.01)
 
 
-def test_take_matches_the_played_file_and_rolling_genre_equals_analyse(sink, music, tiny_model, tmp_path):
+@pytest.mark.parametrize("kind", ["window", "span"])
+def test_take_matches_the_played_file_and_rolling_genre_equals_analyse(sink, music, kind, request, tmp_path):
     from genrelab.analysis import analyse
     from genrelab.audio import load
     from genrelab.audio.record import Recorder, resolve_input
     from genrelab.audio.record_live import LiveAnalyser
+    from genrelab.dsp import track_features
+    from genrelab.dsp.streaming import WindowSchedule
+    from genrelab.dsp.windows import scale
     from genrelab.model.engine import OnnxEngine
+    from genrelab.model.span import context_columns
 
-    engine = OnnxEngine(tiny_model)
+    engine = OnnxEngine(request.getfixturevalue("tiny_model" if kind == "window" else "span_model"))
     device = resolve_input(sink.monitor)
     assert device.monitor and device.default_rate == SR
     recorder = Recorder(device)
@@ -94,13 +108,23 @@ def test_take_matches_the_played_file_and_rolling_genre_equals_analyse(sink, mus
     assert _ncc_after_alignment(data[:, 0], music[1][:, 0]) >= 0.9
     assert _ncc_after_alignment(data[:, 1], music[1][:, 1]) >= 0.9
 
-    timeline = analyse(load(result.path, sr=engine.card.spec.sr), engine, 0.5).timeline
+    audio = load(result.path, sr=engine.card.spec.sr)
+    timeline = analyse(audio, engine, 0.5).timeline
     # every window on the file's grid but its last (flush with the end) came live, or was skipped and counted
     assert len(analyser.estimates) + analyser.skipped >= len(timeline.times) - 1 and len(analyser.estimates) >= 3
+    spec, db = engine.card.spec, track_features(audio.samples, engine.card.spec).db
+    schedule = WindowSchedule(spec, 0.5)
     for estimate in analyser.estimates:
         i = int(np.argmin(np.abs(timeline.times - estimate.time)))
         assert timeline.times[i] == pytest.approx(estimate.time, abs=1e-9)
-        np.testing.assert_allclose(estimate.probs, timeline.probs[i], atol=1e-3)
+        if kind == "window":
+            np.testing.assert_allclose(estimate.probs, timeline.probs[i], atol=1e-3)
+        else:  # the take's window with its left context (as far as the take goes), scaled as one span
+            start = schedule.start(estimate.index)
+            first = max(0, start - context_columns(engine.card))
+            span = scale(db[None, :, first : start + spec.window_columns], spec)[:, None]
+            expected, _ = engine.predict_span(np.ascontiguousarray(span), np.array([start - first], np.int64))
+            np.testing.assert_allclose(estimate.probs, expected[0], atol=1e-3)
 
 
 def test_kill_9_of_genrelab_record_leaves_a_readable_take(sink, music, tmp_path):
