@@ -268,6 +268,9 @@ def parse_arguments(argv: list[str]):  # noqa: ANN201 - argparse.Namespace
         raise GenreLabError(f"bad training option: {exc}") from None
     if extra:
         raise GenreLabError(f"unknown training option(s): {' '.join(extra)}")
+    from genrelab.cli_train import check_train_options
+
+    check_train_options(args)  # combinations that cannot work: the CLI's own one-line refusal
     if args.out is None:
         raise GenreLabError("choose an output folder")
     return args
