@@ -94,3 +94,45 @@ def test_live_span_model_newest_window_wins_and_every_window_is_counted(span_eng
     assert analyser.estimates[-1].index == due - 1  # the newest window is always the one computed
     # ... and it came with its full left context: the history holds the context too
     assert analyser.model_columns.history >= spec.window_columns + context_columns(span_engine.card)
+
+
+def test_stopping_without_waiting_delivers_no_more_answers(span_engine):
+    """A page that closes stops the worker without waiting: the window being computed (~80 ms with a span model)
+    and the waiting one must not reach a receiver that may be gone."""
+    import threading
+
+    from genrelab.audio.record_live import GenreWorker
+
+    spec = span_engine.card.spec
+    span = np.random.default_rng(0).normal(-40, 10, (spec.n_bins, spec.window_columns + 17)).astype(np.float32)
+    release, first_done = threading.Event(), threading.Event()
+    results: list[int] = []
+
+    def on_result(estimate) -> None:  # noqa: ANN001 - holds the worker on its first answer
+        results.append(estimate.index)
+        first_done.set()
+        release.wait(10.0)
+
+    worker = GenreWorker(span_engine, on_result)
+    worker.submit(0, span, 1.5, 0.0)
+    assert first_done.wait(10.0)
+    worker.submit(1, span, 2.0, 0.5)  # waits while window 0's answer is being handed out
+    stopper = threading.Thread(target=worker.stop, kwargs={"wait": False})
+    stopper.start()
+    time.sleep(0.05)
+    assert stopper.is_alive()  # stop() returns only once the answer being handed out is done
+    release.set()
+    stopper.join(10.0)
+    assert not stopper.is_alive()
+    time.sleep(0.3)
+    assert results == [0] and worker.skipped == 1 and worker.error is None
+
+    # a window in flight when stop() comes: its answer is dropped, never delivered after stop() returned
+    worker = GenreWorker(span_engine, lambda e: results.append(e.index))
+    for k in range(5):
+        worker.submit(10 + k, span, 1.5, 0.0)
+        time.sleep(0.02 * k)
+    worker.stop(wait=False)
+    delivered = list(results)
+    time.sleep(0.5)
+    assert results == delivered and worker.error is None

@@ -80,6 +80,8 @@ class GenreWorker:
         self._pending: tuple | None = None
         self._cond = threading.Condition()
         self._stopped = False
+        self._discard = False  # stopped without waiting: no answer is delivered any more
+        self._deliver = threading.RLock()  # held while ``on_result`` runs
         self.error: str | None = None
         self._thread = threading.Thread(target=self._run, name="genrelab-genre-worker", daemon=True)
         self._thread.start()
@@ -96,12 +98,22 @@ class GenreWorker:
             self._cond.notify()
 
     def stop(self, wait: bool = True) -> None:
-        """Finish the window being computed and the waiting one (``wait``), then end the thread."""
+        """Finish the window being computed and the waiting one, then end the thread (``wait``); without
+        ``wait``, drop the waiting window (counted as skipped) and the answer being computed: once this returns,
+        ``on_result`` is not called again (its receiver may be gone, e.g. a closed page)."""
         with self._cond:
             self._stopped = True
+            if not wait:
+                self._discard = True
+                if self._pending is not None:
+                    self._pending = None
+                    self.skipped += 1
             self._cond.notify()
         if wait:
             self._thread.join(10.0)
+        else:
+            with self._deliver:  # an answer being handed out right now finishes first
+                pass
 
     def _run(self) -> None:
         spec = self.engine.card.spec
@@ -127,8 +139,11 @@ class GenreWorker:
             self.computed += 1
             estimate = GenreEstimate(index, centre, start, np.asarray(probs, np.float32), self.labels,
                                      time.monotonic())
-            if self.on_result is not None:
-                self.on_result(estimate)
+            with self._deliver:
+                if self._discard:
+                    return
+                if self.on_result is not None:
+                    self.on_result(estimate)
 
 
 class Envelope:
