@@ -387,7 +387,7 @@ def fit_frozen(train, valid, spec: FeatureSpec, labels: list[str], config, workd
                      time.process_time() - c_start, config)
 
 
-LINEAR_C = (0.003, 0.01, 0.03, 0.1)
+LINEAR_C = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 
 
 def _fit_linear(net, x_tr, y_tr, x_va, va_clip, y_valid, va_index, valid, spec, config, say, on_epoch, t_start,
