@@ -48,6 +48,14 @@ def _add_train_options(p: argparse.ArgumentParser, *, grid: bool = False) -> Non
         p.add_argument("--finetune", choices=("none", "frontend", "midend1", "midend2", "midend3", "backend"),
                        default=None, help="musicnn-transfer: train this backbone layer and those above it "
                        "(default none: frozen backbone, its features computed once)")
+        p.add_argument("--linear-head", choices=("lda", "logreg"), default="lda",
+                       help="musicnn-transfer with --hidden 0: how the linear head is fitted: lda = shrinkage "
+                            "linear discriminant analysis (Ledoit-Wolf, nothing chosen on valid; default) or logreg "
+                            "= logistic regression, its C chosen on valid track accuracy; both then softened by a "
+                            "temperature fitted out-of-fold on the train clips")
+        p.add_argument("--train-hop", type=float, default=None, metavar="SECONDS",
+                       help="musicnn-transfer, frozen: seconds between training windows (default: the window "
+                            "length, or half of it with --augment shift)")
         p.add_argument("--distill", type=Path, default=None, metavar="MODEL",
                        help="distil a musicnn-transfer model (its model.onnx) into this one: soft targets on its "
                             "train windows")
@@ -151,6 +159,9 @@ def _pipeline_config(args: argparse.Namespace, arch: str, kind: str, out: Path):
         extra = {}
         if hasattr(args, "backbone"):  # `train` (not `experiment`)
             extra = {name: getattr(args, name) or default for name, default in MUSICNN_DEFAULTS.items()}
+            if args.train_hop is not None and args.train_hop <= 0:
+                raise GenreLabError("--train-hop must be positive (seconds between training windows)")
+            extra |= {"linear_head": args.linear_head, "train_hop_s": args.train_hop or 0.0}
             extra |= {"distill": str(args.distill) if args.distill else None, "distill_alpha": args.distill_alpha,
                       "distill_temperature": args.distill_temperature, "distill_oof": args.distill_oof,
                       "init_from": str(args.init_from) if args.init_from else None}

@@ -78,7 +78,8 @@ def test_transfer_model_exports_with_embedding_and_both_engines_agree(tmp_path):
     torch.manual_seed(0)
     net = build_transfer(spec, 10, backbone="mtt", hidden=16).eval()
     params = {"architecture": "musicnn_transfer", "input_shape": list(spec.model_input_shape), "n_classes": 10,
-              "hidden": 16, "spec": spec.to_dict(), "backbone": "mtt", "finetune": "none"}
+              "hidden": 16, "spec": spec.to_dict(), "backbone": "mtt", "finetune": "none", "span": True,
+              "span_context_s": net.context_s}
     card = ModelCard("musicnn test", list(GTZAN_GENRES), spec, params)
     path = export_onnx(net, card, tmp_path / "m.onnx")
     x = np.random.default_rng(1).uniform(-1, 1, (3, *spec.model_input_shape)).astype(np.float32)

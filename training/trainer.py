@@ -38,6 +38,8 @@ class TrainConfig:
     pretrained: str | None = None
     backbone: str = "msd"
     finetune: str = "none"
+    linear_head: str = "lda"
+    train_hop_s: float = 0.0
     distill: str | None = None
     distill_alpha: float = 0.7
     distill_temperature: float = 2.0
