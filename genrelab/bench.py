@@ -142,7 +142,8 @@ def _run_one(model: Path | None, *, threads: int | None, quick: bool, long: bool
             t_e2e = best_time(lambda e=engine: analyse_file(track, e, 0.5), repeats, budget_s=10.0)
             row.update(end_to_end_s=t_e2e, model_s=t_model, model_share=t_model / t_e2e)
             report["backends"][name] = row
-            say(f"{name:6s} {engine.description}: " + ", ".join(
+            alone = " (each window alone, without the span's context)" if engine.is_span else ""
+            say(f"{name:6s} {engine.description}{alone}: " + ", ".join(
                 f"batch {b}: {row[f'windows_per_s_batch{b}']:.0f} windows/s" for b in (1, 16, 64)))
             say(f"{name:6s} end-to-end {track_min:g}-min track at hop 0.5 s ({len(starts)} windows): {t_e2e:.2f} s "
                 f"(model {t_model:.2f} s = {100 * t_model / t_e2e:.0f} %)")

@@ -298,21 +298,26 @@ def musicnn_arch_params(train: TrainConfig, spec: FeatureSpec) -> dict:
     """The card's rebuild parameters of a musicnn transfer net (a span net: the app runs it per span)."""
     from genrelab.model.musicnn import SPAN_CONTEXT_S
 
-    return {"spec": spec.to_dict(), "backbone": train.backbone, "finetune": train.finetune, "span": True,
-            "span_context_s": round(SPAN_CONTEXT_S, 6)}
+    span = train.finetune == "none"  # a frozen backbone's head is fitted on span features; fine-tuning is per window
+    return {"spec": spec.to_dict(), "backbone": train.backbone, "finetune": train.finetune, "span": span,
+            **({"span_context_s": round(SPAN_CONTEXT_S, 6)} if span else {})}
 
 
 def musicnn_initialisation(train: TrainConfig, spec: FeatureSpec) -> str:
     """The card's words for a musicnn transfer model: what it stands on, its licence, what was trained."""
+    from genrelab.model.musicnn import SPAN_CONTEXT_S
     from training.musicnn_transfer import load_offsets
 
     data = {"msd": "the Million Song Dataset (MSD_musicnn)", "mtt": "MagnaTagATune (MTT_musicnn)"}[train.backbone]
-    _, calibration = load_offsets(spec)
+    _, calibration = load_offsets(spec, span=train.finetune == "none")
     trained = ("backbone frozen, only the head trained" if train.finetune == "none"
                else f"backbone layers from {train.finetune} up fine-tuned, with the head")
     return (f"musicnn pretrained on {data} (weights from the musicnn package by Jordi Pons / MTG-UPF, ISC "
-            f"licence), {trained}; adapter from this model's Mel window to musicnn's 96-band input inside the "
-            f"graph, its level calibrated on {calibration}")
+            f"licence), {trained}; adapter from this model's Mel columns to musicnn's 96-band input inside the "
+            f"graph, its level calibrated on {calibration}"
+            + (f"; musicnn's front and mid end run once over each span of the track (up to 60 s, with "
+               f"{SPAN_CONTEXT_S:.2f} s of context each side), only the pooling and the head per 3-s window"
+               if train.finetune == "none" else "; each 3-s window runs through the whole network on its own"))
 
 
 def _parity_inputs(clips: list[Clip], spec: FeatureSpec) -> np.ndarray:
@@ -390,12 +395,18 @@ def _card(config: PipelineConfig, spec: FeatureSpec, train: TrainConfig, dataset
     windows = (f"{train.windows_per_clip} random non-overlapping {spec.window_s:g}-s windows per clip"
                f"{' (fixed)' if train.fixed_windows else ' (new every epoch)'}")
     if train.architecture == "musicnn_transfer" and train.finetune == "none":
-        windows = (f"every non-overlapping {spec.window_s:g}-s window of each clip"
-                   f"{' and the half-window shifted ones' if 'shift' in train.augment else ''} (the frozen "
-                   "backbone's features computed once)")
+        hop = train.train_hop_s or (spec.window_s / 2 if "shift" in train.augment else spec.window_s)
+        windows = (f"a {spec.window_s:g}-s window every {hop:g} s of each clip, pooled from one pass of the "
+                   "frozen backbone over the whole clip (features computed once)")
         if train.hidden == 0:
-            optimiser = ("linear head: scikit-learn LogisticRegression (lbfgs, L2) on standardised features, "
-                         "C chosen on valid track accuracy from 0.003, 0.01, 0.03, 0.1")
+            from training.musicnn_transfer import LINEAR_C, OOF_FOLDS
+
+            optimiser = ("linear head on standardised features: scikit-learn "
+                         + ("LinearDiscriminantAnalysis (lsqr, Ledoit-Wolf shrinkage; nothing chosen on valid)"
+                            if train.linear_head == "lda" else
+                            "LogisticRegression (lbfgs, L2), C chosen on valid track accuracy from "
+                            + ", ".join(f"{c:g}" for c in LINEAR_C))
+                         + f"; softmax temperature fitted out-of-fold ({OOF_FOLDS} clip folds of train)")
         else:
             optimiser = f"head only: {optimiser}, label smoothing 0.1"
     provenance = {
@@ -482,7 +493,8 @@ def _train_one(config: PipelineConfig, spec: FeatureSpec, train: TrainConfig, in
         skipped=[(str(p), why) for p, why in dataset.skipped], split=split.to_dict() | {"sizes": sizes},
         spec=spec.to_dict(), train=asdict(train) | {"augment": list(train.augment)},
         model={"parameters": n_params, "input_shape": "x".join(map(str, spec.model_input_shape)),
-               "initialisation": initialisation, "optimiser": card.provenance["optimiser"]},
+               "initialisation": initialisation, "optimiser": card.provenance["optimiser"],
+               "windows": card.provenance["windows"]},
         history=[asdict(h) for h in fitted.history], best_epoch=fitted.best_epoch, stopped=fitted.stopped,
         evaluations=evaluations, export=export,
         speed={"windows_per_s": wps, "threads": train.threads or os.cpu_count(),

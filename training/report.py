@@ -98,18 +98,25 @@ def render_markdown(r: RunReport) -> str:
               "- Clips: " + ", ".join(f"{k} {v}" for k, v in r.split.get("sizes", {}).items())]
     lines += [f"- Note: {w}" for w in r.split.get("warnings", [])]
     lines += ["", "## Model and training", ""]
+    if train["architecture"] == "musicnn_transfer":
+        hidden = int(train["hidden"])
+        detail = (f"backbone {str(train.get('backbone', 'msd')).upper()}, fine-tuned from "
+                  f"{train.get('finetune', 'none')}, head {'linear' if hidden == 0 else f'MLP {hidden}'}")
+    else:
+        detail = f"base width {train['base_width']}, GRU hidden {train['hidden']}"
+    windows = model.get("windows") or (
+        f"{train['windows_per_clip']} random non-overlapping {spec['window_s']:g}-s windows per clip "
+        f"{'drawn once (fixed)' if train.get('fixed_windows') else 'drawn afresh every epoch'}")
     lines += [
         f"- Architecture: {ARCH_NAMES.get(train['architecture'], train['architecture'])} (`{train['architecture']}`), "
-        f"base width {train['base_width']}, GRU hidden {train['hidden']}, {model.get('parameters', 0):,} parameters",
+        f"{detail}, {model.get('parameters', 0):,} parameters",
         f"- Input: {spec['kind']} ({spec['image']}), input shape {model.get('input_shape')}, frame stride "
         f"{spec['frame_stride']:.4g}, {spec['window_s']:g}-s windows, sr {spec['sr']} Hz, n_fft {spec['n_fft']}, "
         f"hop {spec['hop_length']}",
         f"- Initialisation: {model.get('initialisation')}",
         f"- Optimiser: {model.get('optimiser')}; up to {train['epochs']} epochs, "
         f"early stopping patience {train['patience']} on {train.get('monitor', 'valid_acc')}",
-        f"- Windows: {train['windows_per_clip']} random non-overlapping {spec['window_s']:g}-s windows per clip "
-        f"{'drawn once (fixed)' if train.get('fixed_windows') else 'drawn afresh every epoch'}; evaluation windows "
-        f"every {train['eval_hop_s']:g} s",
+        f"- Windows: {windows}; evaluation windows every {train['eval_hop_s']:g} s",
         f"- Augmentation: {', '.join(train.get('augment') or []) or 'none (as the paper)'}",
         f"- Seed {train['seed']}; epochs run {len(r.history)}, best epoch {r.best_epoch}, stopped: {r.stopped}",
     ]

@@ -1,8 +1,9 @@
 """Make a finished run the shipped model: ``python -m training.ship RUN [--note TEXT ...] [--force]``.
 
-Copies ``RUN/model.onnx`` to ``resources/models/genrelab-resnet-bigru.onnx`` with the given notes appended to
-its card (the card lives in the ONNX metadata, so the app and ``genrelab model`` show them), and the run's
-report, curves, confusion matrices, metrics, config and log to ``training/reports/shipped/``. The ONNX graph and
+Copies ``RUN/model.onnx`` to ``resources/models/`` under the default model's name (``--as`` another) with the
+given notes appended to its card (the card lives in the ONNX metadata, so the app and ``genrelab model`` show
+them), and the run's report, curves, confusion matrices, metrics, config and log to ``training/reports/shipped/``
+(``--report-dir`` another). The ONNX graph and
 weights are not touched: the copy still gives the run's predictions (checked after writing). An existing shipped
 model is replaced only with ``--force``.
 """
@@ -18,9 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from genrelab.model.card import CARD_KEY, ModelCard, read_card
+from genrelab.model.registry import SHIPPED_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = ROOT / "resources" / "models" / "genrelab-resnet-bigru.onnx"
+SHIPPED = ROOT / "resources" / "models" / SHIPPED_NAME
 REPORT = ROOT / "training" / "reports" / "shipped"
 REPORT_FILES = ("report.md", "curves.png", "confusion.png", "metrics.json", "config.toml", "log.txt")
 

@@ -268,8 +268,9 @@ def fit(
     if config.architecture == "musicnn_transfer":
         from training.musicnn_transfer import build_transfer
 
+        # fine-tuning trains on windows one at a time, so the model runs that way in the app too (not per span)
         net = build_transfer(spec, len(labels), backbone=config.backbone, finetune=config.finetune,
-                             hidden=config.hidden)
+                             hidden=config.hidden, span=False)
     else:
         net = build(config.architecture, spec.model_input_shape, len(labels), base_width=config.base_width,
                     hidden=config.hidden, pretrained=config.pretrained)
