@@ -9,7 +9,7 @@ from genrelab.errors import ModelError
 
 #: The default shipped model: the best valid track accuracy among the shipped models that analyse a 4-minute
 #: track at hop 0.5 s in <= 3 s on a 2-core CPU (training/reports/README.md says which and why).
-SHIPPED_NAME = "genrelab-resnet-bigru.onnx"
+SHIPPED_NAME = "genrelab-musicnn-msd.onnx"
 ENV_MODEL = "GENRELAB_MODEL"
 
 
