@@ -110,6 +110,7 @@ def run_library_bench(model: Path | None = None, *, tracks: int = 24, windows: i
     from genrelab.library.store import LibraryStore
     from genrelab.model.engine import OnnxEngine
     from genrelab.model.registry import default_model_path
+    from genrelab.model.span import span_window_spec
 
     say = echo or (lambda _s: None)
     model = Path(model) if model else default_model_path()
@@ -126,7 +127,8 @@ def run_library_bench(model: Path | None = None, *, tracks: int = 24, windows: i
         for i in range(tracks):  # copies: every file is decoded for real, the page cache warm as in a rerun
             shutil.copyfile(first, lib / f"track{i:03d}.mp3")
         engine = OnnxEngine(model, device="cpu", threads=threads or 1)  # as tag_library runs it
-        stages = _stage_times(lib / "track000.mp3", engine.card.spec, windows, engine, 1 if quick else 3)
+        stages = _stage_times(lib / "track000.mp3", span_window_spec(engine.card), windows, engine,
+                              1 if quick else 3)
         report["stages_per_track"] = stages
         say(f"CPU time per track: seek+decode {1000 * stages['decode_s']:.0f} ms "
             f"({stages['decoded_audio_s']:.1f} s of audio decoded), resample+features "

@@ -21,6 +21,8 @@ from genrelab.progress import CancelToken, ProgressFn, check_cancel, report
 
 #: Longest span handed to the model in one call (memory: musicnn's front end holds ~3 MB per second of span).
 MAX_SPAN_S = 60.0
+#: Windows per call when each window comes with its own context (:func:`predict_windows`).
+SPAN_BATCH = 4
 
 
 def context_columns(card: ModelCard) -> int:
@@ -42,8 +44,14 @@ def span_window_spec(card: ModelCard) -> FeatureSpec:
 def predict_windows(engine, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """(probabilities (B, C), embedding or None) for B model inputs; for a span model each input is a window with
     its context (:func:`span_window_spec`), scaled on its own, and the answer is its middle window's."""
-    if engine.is_span:
-        return engine.predict_span(inputs, np.array([context_columns(engine.card)], np.int64))
+    if engine.is_span:  # the window sits in the middle (any context width, none included)
+        offset = np.array([max(0, (inputs.shape[-1] - engine.card.spec.window_columns) // 2)], np.int64)
+        # a few windows per call: the front end's intermediate maps grow with the batch (~17 MB per window)
+        parts = [engine.predict_span(inputs[i:i + SPAN_BATCH], offset) for i in range(0, len(inputs), SPAN_BATCH)]
+        if not parts:
+            return np.zeros((0, len(engine.card.labels)), np.float32), None
+        embedding = None if parts[0][1] is None else np.concatenate([e for _, e in parts])
+        return np.concatenate([p for p, _ in parts]), embedding
     return engine.predict_with_embedding(inputs)
 
 
