@@ -99,3 +99,31 @@ def test_a_window_model_has_no_span_path(tiny_model):
     assert not engine.is_span
     with pytest.raises(ModelError, match="one window at a time"):
         engine.predict_span(np.zeros((1, 1, 128, 80), np.float32), np.zeros(1, np.int64))
+
+
+def test_the_library_decodes_each_window_with_the_span_models_context(span_model, tmp_path):
+    import soundfile as sf
+
+    from genrelab.library.pipeline import analyse_track, prepare_entry
+    from genrelab.library.scan import FileEntry
+    from genrelab.model.span import predict_windows, span_window_spec
+
+    engine = OnnxEngine(span_model, device="cpu", threads=2)
+    spec = engine.card.spec
+    sr = 44100
+    t = np.arange(int(60 * sr)) / sr
+    path = tmp_path / "tune.wav"
+    sf.write(path, (0.3 * np.sin(2 * np.pi * 220 * t) * (1 + np.sin(2 * np.pi * 0.5 * t))).astype(np.float32), sr)
+    wide = span_window_spec(engine.card)
+    assert wide.window_columns == spec.window_columns + 2 * context_columns(engine.card)
+    st = path.stat()
+    prepped = prepare_entry(FileEntry(str(path), st.st_size, st.st_mtime_ns), wide, 4)
+    assert prepped.prepared.inputs.shape[-1] == wide.window_columns  # each window decoded with its context
+    result = analyse_track(str(path), engine, n_windows=4)
+    assert result.ok and len(result.window_probs) == 4
+    assert np.allclose(np.asarray(result.window_probs).sum(axis=1), 1.0, atol=1e-5)
+    # the answer is the middle window's: the same as the span model on that span with the window at its offset
+    probs, emb = predict_windows(engine, prepped.prepared.inputs)
+    ctx = context_columns(engine.card)
+    expected, _ = engine.predict_span(prepped.prepared.inputs[:1], np.array([ctx], np.int64))
+    assert np.abs(probs[:1] - expected).max() < 1e-6 and emb.shape == (4, 1506)
