@@ -22,6 +22,9 @@ def null_sink_monitor() -> str:
     sources = subprocess.run(["pactl", "list", "short", "sources"], capture_output=True, text=True).stdout
     monitors = [line.split("\t")[1] for line in sources.splitlines() if "null" in line and ".monitor" in line]
     assert monitors, "no PulseAudio null sink: packaging/bootstrap.sh test starts one"
+    # the player plays to the default sink: make it this monitor's sink (a sink another test loaded and removed
+    # may have been made the default meanwhile)
+    subprocess.run(["pactl", "set-default-sink", monitors[0].removesuffix(".monitor")], check=True)
     return monitors[0]
 
 
