@@ -86,7 +86,10 @@ def run_analyse(args: argparse.Namespace) -> int:
             s = result.summary
             top3 = ", ".join(f"{g} {p:.2f}" for g, p in s.top3)
             flags = f"  [{', '.join(sorted(result.flags))}]" if result.flags else ""
-            print(f"{path}  {_fmt_time(result.duration_s)}  {s.top_genre} {s.top3[0][1]:.2f}  (top-3: {top3}){flags}")
+            if "silent" in result.flags:  # as the Analyse page, the Live page and the library: no genre to name
+                print(f"{path}  {_fmt_time(result.duration_s)}  silence (nothing above -80 dBFS){flags}")
+            else:
+                print(f"{path}  {_fmt_time(result.duration_s)}  {s.top_genre} {s.top3[0][1]:.2f}  (top-3: {top3}){flags}")
     if args.json:
         json.dump(results, sys.stdout, indent=1)
         print()

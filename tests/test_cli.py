@@ -90,6 +90,15 @@ def test_analyse_prints_one_line_per_track(audio, tiny_model):
         assert len(named) == 3 and named[0] == genre and set(named) <= set(GTZAN_GENRES)
 
 
+def test_analyse_names_no_genre_for_a_silent_track(tmp_path, tiny_model):
+    silent = af.write_wav(tmp_path / "silent.wav", np.zeros(6 * 22050, np.float32), 22050)
+    done = genrelab("analyse", silent, "--model", tiny_model)
+    assert done.returncode == 0, done.stderr
+    line = done.stdout.strip()
+    assert line.startswith(f"{silent}  0:06  silence") and "silent" in line and "top-3" not in line
+    assert not any(g in line for g in GTZAN_GENRES)
+
+
 @pytest.fixture(scope="module")
 def batch(audio, tiny_model) -> subprocess.CompletedProcess:
     """One --json run over good, truncated, NaN, 8-channel files and a missing one."""
