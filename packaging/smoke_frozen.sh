@@ -94,7 +94,7 @@ for page in live train library; do
 done
 
 # 5. the commands: model card, devices (once the recorder is in), train without torch
-if timeout 60 "$APP" model >"$work/model.out" 2>&1 && grep -q "ResNet" "$work/model.out"; then
+if timeout 60 "$APP" model >"$work/model.out" 2>&1 && grep -q "^Architecture: " "$work/model.out"; then
     ok "model: $(head -2 "$work/model.out" | tail -1)"
 else
     bad "model: $(tail -5 "$work/model.out")"
