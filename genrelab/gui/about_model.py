@@ -67,7 +67,7 @@ def plain_summary(card: ModelCard) -> str:
             right += f" and {values['window_accuracy']:.0%} of single {spec.window_s:g}-s windows"
         right += f"; guessing would be right {1 / max(1, len(labels)):.0%} of the time."
         if part != "test":
-            right += (" These clips also chose when training stopped, so expect a little less on new music.")
+            right += (" These clips were also used to choose the model, so expect a little less on new music.")
         mixes = confusions(values, labels)
     text = f"<p>{escape(knows)} {escape(listen)}</p><p>{right}</p>"
     if mixes:
