@@ -218,10 +218,10 @@ def _span_embeddings(net, clips, index, spec: FeatureSpec, cache: Path, key: str
     import torch
 
     from genrelab.errors import Cancelled
-    from genrelab.model.span import scaled_spans
+    from genrelab.model.span import columns_for, scaled_spans
     from training.clips import fit_to_window
 
-    context = int(np.ceil(net.context_s / spec.column_seconds)) + 1
+    context = columns_for(net.context_s, spec)
     rows_of: dict[int, list[int]] = {}
     for k, (c, _s) in enumerate(index):
         rows_of.setdefault(c, []).append(k)

@@ -182,10 +182,10 @@ def predict_clips(net: nn.Module, clips: list[Clip], spec: FeatureSpec, hop_s: f
 
 def _predict_clips_span(net: nn.Module, clips: list[Clip], spec: FeatureSpec,
                         index: list[tuple[int, int]]) -> np.ndarray:
-    from genrelab.model.span import scaled_spans
+    from genrelab.model.span import columns_for, scaled_spans
     from training.clips import fit_to_window
 
-    context = int(np.ceil(net.context_s / spec.column_seconds)) + 1
+    context = columns_for(net.context_s, spec)
     out = np.zeros((len(index), net.head[-1].out_features), np.float32)
     rows_of: dict[int, list[int]] = {}
     for k, (c, _s) in enumerate(index):

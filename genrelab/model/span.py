@@ -27,8 +27,12 @@ SPAN_BATCH = 4
 
 def context_columns(card: ModelCard) -> int:
     """Columns of context a span model needs on each side of a window (from its card), plus one for rounding."""
-    seconds = float(card.arch_params.get("span_context_s", 0.0))
-    return int(math.ceil(seconds / card.spec.column_seconds)) + 1
+    return columns_for(float(card.arch_params.get("span_context_s", 0.0)), card.spec)
+
+
+def columns_for(context_s: float, spec: FeatureSpec) -> int:
+    """Columns that hold ``context_s`` seconds of context, plus one for rounding."""
+    return int(math.ceil(context_s / spec.column_seconds)) + 1
 
 
 def span_window_spec(card: ModelCard) -> FeatureSpec:
