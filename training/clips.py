@@ -79,6 +79,14 @@ def random_windows(clips: list[Clip], spec: FeatureSpec, per_clip: int, rng: np.
     return out
 
 
+def rows_by_clip(index: list[tuple[int, int]]) -> dict[int, list[int]]:
+    """Positions in ``index`` (clip index, start column) of each clip's windows, clips in order of appearance."""
+    rows: dict[int, list[int]] = {}
+    for k, (c, _s) in enumerate(index):
+        rows.setdefault(c, []).append(k)
+    return rows
+
+
 def batch_inputs(clips: list[Clip], index: list[tuple[int, int]], spec: FeatureSpec) -> np.ndarray:
     """Model inputs for windows (clip index, start column): raw dB windows -> the app's scaling/imaging."""
     width = spec.window_columns

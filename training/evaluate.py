@@ -143,11 +143,9 @@ def predict_engine(engine, clips: list[Clip], spec: FeatureSpec, hop_s: float = 
 def _predict_engine_span(engine, clips: list[Clip], spec: FeatureSpec, index: list[tuple[int, int]],
                          progress: ProgressFn | None, cancel: CancelToken | None):
     from genrelab.model.span import span_predict
-    from training.clips import fit_to_window
+    from training.clips import fit_to_window, rows_by_clip
 
-    rows_of: dict[int, list[int]] = {}
-    for k, (c, _s) in enumerate(index):
-        rows_of.setdefault(c, []).append(k)
+    rows_of = rows_by_clip(index)
     probs = np.zeros((len(index), len(engine.card.labels)), np.float32)
     for n, (c, rows) in enumerate(rows_of.items()):
         check_cancel(cancel)

@@ -219,12 +219,10 @@ def _span_embeddings(net, clips, index, spec: FeatureSpec, cache: Path, key: str
 
     from genrelab.errors import Cancelled
     from genrelab.model.span import columns_for, scaled_spans
-    from training.clips import fit_to_window
+    from training.clips import fit_to_window, rows_by_clip
 
     context = columns_for(net.context_s, spec)
-    rows_of: dict[int, list[int]] = {}
-    for k, (c, _s) in enumerate(index):
-        rows_of.setdefault(c, []).append(k)
+    rows_of = rows_by_clip(index)
     order = list(rows_of)
     out = np.zeros((len(index), 2 * net.backbone.channels), np.float32)
     t0 = time.perf_counter()

@@ -183,13 +183,11 @@ def predict_clips(net: nn.Module, clips: list[Clip], spec: FeatureSpec, hop_s: f
 def _predict_clips_span(net: nn.Module, clips: list[Clip], spec: FeatureSpec,
                         index: list[tuple[int, int]]) -> np.ndarray:
     from genrelab.model.span import columns_for, scaled_spans
-    from training.clips import fit_to_window
+    from training.clips import fit_to_window, rows_by_clip
 
     context = columns_for(net.context_s, spec)
     out = np.zeros((len(index), net.head[-1].out_features), np.float32)
-    rows_of: dict[int, list[int]] = {}
-    for k, (c, _s) in enumerate(index):
-        rows_of.setdefault(c, []).append(k)
+    rows_of = rows_by_clip(index)
     with torch.inference_mode():
         for c, rows in rows_of.items():
             starts = np.array([index[r][1] for r in rows], np.int64)
