@@ -65,6 +65,14 @@ def _add_train_options(p: argparse.ArgumentParser, *, grid: bool = False) -> Non
         p.add_argument("--distill-oof", type=int, default=0, metavar="K",
                        help="the teacher's answers on the train windows out-of-fold (K clip folds), not from the "
                             "head that saw them (default 0: off)")
+        p.add_argument("--distill-views", type=int, default=0, metavar="K",
+                       help="with --distill-oof: the teacher also answers K altered copies of every train clip "
+                            "(mixed with another clip, tempo, pitch, tilt), and the student learns those too "
+                            "(default 0: off)")
+        p.add_argument("--distill-features", type=float, default=0.0, metavar="WEIGHT",
+                       help="with --distill-views: the student also learns to predict the teacher's features "
+                            "(their 64 principal axes, through a probe that is not exported), weighted so in the "
+                            "loss (default 0: off)")
         p.add_argument("--init-from", type=Path, default=None, metavar="MODEL",
                        help="start from this model's weights (same architecture and input)")
         p.add_argument("--input", choices=("mel", "stft"), default="mel", help="spectrogram kind (default mel)")
@@ -142,6 +150,14 @@ def check_train_options(args: argparse.Namespace) -> None:
                                 f"musicnn-transfer only (not to --arch {args.arch})")
     if args.distill_oof and not args.distill:
         raise GenreLabError("--distill-oof needs --distill MODEL (it says how that teacher answers)")
+    if args.distill_views and not args.distill_oof:
+        raise GenreLabError("--distill-views needs --distill-oof K (the views are answered by out-of-fold heads)")
+    if args.distill_features and not args.distill_views:
+        raise GenreLabError("--distill-features needs --distill-views K (the teacher's features come with its views)")
+    if args.distill_features < 0:
+        raise GenreLabError(f"--distill-features takes a weight >= 0 (got {args.distill_features:g})")
+    if args.distill_views < 0:
+        raise GenreLabError(f"--distill-views takes 0 (off) or a number of views per clip (got {args.distill_views})")
     if args.distill_oof < 0 or args.distill_oof == 1:
         raise GenreLabError(f"--distill-oof takes 0 (off) or at least 2 clip folds (got {args.distill_oof})")
 
@@ -164,6 +180,7 @@ def _pipeline_config(args: argparse.Namespace, arch: str, kind: str, out: Path):
             extra |= {"linear_head": args.linear_head, "train_hop_s": args.train_hop or 0.0}
             extra |= {"distill": str(args.distill) if args.distill else None, "distill_alpha": args.distill_alpha,
                       "distill_temperature": args.distill_temperature, "distill_oof": args.distill_oof,
+                      "distill_views": args.distill_views, "distill_features": args.distill_features,
                       "init_from": str(args.init_from) if args.init_from else None}
         train = TrainConfig(architecture=arch, base_width=args.width, hidden=args.hidden, pretrained=args.pretrained,
                             **extra,

@@ -297,6 +297,92 @@ def teacher_logits(model_path: Path, clips, index, spec: FeatureSpec, workdir: P
         return net.classify(torch.from_numpy(emb)).numpy()
 
 
+def teacher_view_logits(model_path: Path, train, views, source, index, spec: FeatureSpec, workdir: Path, *,
+                        folds: int, seed: int, log=None, cancel=None,
+                        components: int = 0) -> tuple[np.ndarray, np.ndarray | None]:
+    """A musicnn teacher's out-of-fold log-probabilities (N, n_classes) on windows ``index`` of ``train + views``.
+
+    The teacher's own recipe, refitted per clip fold: its features of every train window at 0.75-s hops, a
+    shrinkage LDA fitted on the other folds' clips and softened by the temperature fitted out-of-fold on all
+    train clips (:func:`_oof_temperature`), answers the windows of each fold's clips and of their views
+    (:mod:`training.views`: a view's partner clip is in its fold, so neither was seen by the head).
+
+    Returns ``(log-probabilities, features)``: with ``components`` > 0 the second is the teacher's standardised
+    features of the same windows on their first ``components`` principal axes (fitted on the train windows;
+    scaled to a mean square of 1 per window), for a student that also learns to predict them; else None.
+    """
+    from scipy.special import log_softmax
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+    from sklearn.preprocessing import StandardScaler
+
+    from genrelab.model.torch_weights import net_from_onnx
+    from training.clips import all_windows
+    from training.views import view_folds
+
+    net, card = net_from_onnx(Path(model_path))
+    if card.architecture != "musicnn_transfer":
+        raise ValueError(f"{model_path}: the teacher must be a musicnn_transfer model (not {card.architecture})")
+    if card.spec.with_(top_db=spec.top_db) != spec:
+        raise ValueError(f"{model_path}: the teacher was trained on other features than the student")
+    cache = Path(os.environ.get("GENRELAB_MUSICNN_CACHE", Path(workdir) / "musicnn-cache"))
+    net = net.eval()
+    dense = all_windows(train, card.spec, 0.75)
+    x_dense = cached_embeddings(net, train, dense, card.spec, cache, log=log, cancel=cancel)
+    n_train = len(train)
+    view_rows = [k for k, (c, _s) in enumerate(index) if c >= n_train]
+    view_index = [(index[k][0] - n_train, index[k][1]) for k in view_rows]
+    x_views = cached_embeddings(net, views, view_index, card.spec, cache, log=log, cancel=cancel) if view_rows \
+        else np.zeros((0, x_dense.shape[1]), np.float32)
+    labels = sorted({c.label for c in train})
+    y_dense = np.array([card.labels.index(train[c].label) for c, _ in dense])
+    clip_dense = np.array([c for c, _ in dense])
+    scaler = StandardScaler().fit(x_dense)
+    z_dense = scaler.transform(x_dense)
+
+    def make():
+        return LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")
+
+    temp = _oof_temperature(make, z_dense, y_dense, clip_dense, seed)
+    fold = view_folds(n_train, folds, seed)
+    starts_of: dict[int, tuple[np.ndarray, list[int]]] = {}
+    for k, (c, s) in enumerate(dense):
+        starts_of.setdefault(c, ([], []))
+        starts_of[c][0].append(s)
+        starts_of[c][1].append(k)
+    out = np.zeros((len(index), len(card.labels)), np.float32)
+    view_pos = {k: j for j, k in enumerate(view_rows)}
+    n_classes = len(card.labels)
+    targets = None
+    if components:
+        from sklearn.decomposition import PCA
+
+        pca = PCA(components, random_state=seed).fit(z_dense)
+        norm = float(np.sqrt(pca.explained_variance_.sum()))
+        targets = np.zeros((len(index), components), np.float32)
+    for f in range(folds):
+        head = make().fit(z_dense[fold[clip_dense] != f], y_dense[fold[clip_dense] != f])
+        rows, feats = [], []
+        for k, (c, s) in enumerate(index):
+            owner = c if c < n_train else source[c - n_train]
+            if fold[owner] != f:
+                continue
+            if c < n_train:  # the nearest 0.75-s window of the same clip (the 3-s grid is a subset of it)
+                st, ks = starts_of[c]
+                feats.append(z_dense[ks[int(np.argmin(np.abs(np.asarray(st) - s)))]])
+            else:
+                feats.append(scaler.transform(x_views[view_pos[k]][None])[0])
+            rows.append(k)
+        if rows:
+            out[rows] = log_softmax(_decision(head, np.asarray(feats), n_classes, absent=-30.0) / temp, axis=1)
+            if targets is not None:
+                targets[rows] = pca.transform(np.asarray(feats)) / norm
+    if log:
+        log(f"teacher views: LDA per fold ({folds}), temperature {temp:.2f}, {len(labels)} genres"
+            + (f", features on {components} principal axes "
+               f"({pca.explained_variance_ratio_.sum():.0%} of their variance)" if components else ""))
+    return out, targets
+
+
 def fit_frozen(train, valid, spec: FeatureSpec, labels: list[str], config, workdir: Path, *, on_epoch=None,
                cancel=None, log=None):
     """Train the head of a frozen-backbone musicnn transfer net on cached backbone features.

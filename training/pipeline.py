@@ -277,8 +277,15 @@ def _check_pretrained(train: TrainConfig, spec: FeatureSpec, n_classes: int, say
             parts.append(f"distilled from {teacher.name} (valid track accuracy {acc}): loss = "
                          f"{train.distill_alpha:g} x KL to its softened answers (T {train.distill_temperature:g}) "
                          f"+ {1 - train.distill_alpha:g} x cross-entropy, on its train windows"
-                         + (f" (out-of-fold answers: a logistic regression on its features fitted on the other "
-                            f"{train.distill_oof - 1} of {train.distill_oof} clip folds)" if train.distill_oof else ""))
+                         + (f" and on {train.distill_views} altered views of each (another clip mixed in, "
+                            f"tempo, pitch, tilt); out-of-fold answers: its LDA head refitted on the other "
+                            f"{train.distill_oof - 1} of {train.distill_oof} clip folds"
+                            + (f"; plus {train.distill_features:g} x the mean squared error of a linear probe "
+                               f"(not exported) predicting the teacher's features on their 64 principal axes"
+                               if train.distill_features else "") if train.distill_views
+                            else f" (out-of-fold answers: a logistic regression on its features fitted on the other "
+                            f"{train.distill_oof - 1} of {train.distill_oof} clip folds)" if train.distill_oof
+                            else ""))
         return replace(train, pretrained=None), "; ".join(parts)
     if train.pretrained in (None, "none"):
         return replace(train, pretrained=None), SCRATCH

@@ -44,6 +44,8 @@ class TrainConfig:
     distill_alpha: float = 0.7
     distill_temperature: float = 2.0
     distill_oof: int = 0
+    distill_views: int = 0
+    distill_features: float = 0.0
     init_from: str | None = None
     epochs: int = 100
     patience: int = 10
@@ -66,6 +68,9 @@ class TrainConfig:
         if self.monitor not in ("valid_acc", "valid_loss", "valid_track_acc"):
             raise ValueError("monitor must be valid_acc, valid_loss or valid_track_acc")
 
+
+#: principal axes of the teacher's features a student learns to predict (``distill_features`` > 0)
+FEATURE_COMPONENTS = 64
 
 #: TrainConfig fields that say when to stop or how many CPU threads to use, not what an epoch computes: a
 #: checkpoint resumes across changes to them.
@@ -232,6 +237,22 @@ def _save_atomic(obj: dict, path: Path) -> None:
 
 
 # ---- the loop ---------------------------------------------------------------------------------------------
+def load_start(net: nn.Module, start: nn.Module, say: Callable[[str], None]) -> None:
+    """Copy ``start``'s weights into ``net`` (same architecture and input).
+
+    A musicnn model that runs per span (its adapter scales the whole span) can start a fine-tuned one, which runs
+    per window: the weights of the backbone and head are copied, and ``net`` keeps its own per-window adapter and
+    calibration (the two adapters hold different buffers).
+    """
+    state = start.state_dict()
+    if bool(getattr(start, "span", False)) != bool(getattr(net, "span", False)):
+        state = {k: v for k, v in state.items() if not k.startswith("adapter.")}
+        state |= {k: v for k, v in net.state_dict().items() if k.startswith("adapter.")}
+        say("the start model runs per span and this one per window: its backbone and head are copied, the "
+            "adapter stays the per-window one")
+    net.load_state_dict(state)
+
+
 def fit(
     train: list[Clip],
     valid: list[Clip],
@@ -279,15 +300,31 @@ def fit(
         from genrelab.model.torch_weights import net_from_onnx
 
         start, _ = net_from_onnx(Path(config.init_from))
-        net.load_state_dict(start.state_dict())
+        load_start(net, start, say)
         say(f"initialised from {config.init_from}")
     teacher = None
+    t_feats = None
     if config.distill:
         from training.musicnn_transfer import teacher_logits
 
-        t_index = all_windows(train, spec, spec.window_s)
-        teacher = (t_index, teacher_logits(Path(config.distill), train, t_index, spec, workdir, log=say,
-                                           cancel=cancel, oof_folds=config.distill_oof, seed=config.seed))
+        if config.distill_views:  # the teacher also answers altered copies of the train clips (training.views)
+            from training.musicnn_transfer import teacher_view_logits
+            from training.views import make_views
+
+            views, source, _notes = make_views(train, config.distill_views, config.distill_oof, config.seed)
+            t_index = all_windows(train + views, spec, spec.window_s)
+            t_logits, t_feats = teacher_view_logits(
+                Path(config.distill), train, views, source, t_index, spec, workdir, folds=config.distill_oof,
+                seed=config.seed, log=say, cancel=cancel,
+                components=FEATURE_COMPONENTS if config.distill_features else 0)
+            say(f"{len(views)} teacher views of the {len(train)} train clips")
+            train = train + views
+            y_train = np.concatenate([y_train, y_train[source]])
+        else:
+            t_index = all_windows(train, spec, spec.window_s)
+            t_logits = teacher_logits(Path(config.distill), train, t_index, spec, workdir, log=say, cancel=cancel,
+                                      oof_folds=config.distill_oof, seed=config.seed)
+        teacher = (t_index, t_logits)
         by_clip: dict[int, list[int]] = {}
         for k, (c, _s) in enumerate(t_index):
             by_clip.setdefault(c, []).append(k)
@@ -295,7 +332,14 @@ def fit(
         say(f"distilling from {config.distill}{f' (out-of-fold, {config.distill_oof} folds)' if config.distill_oof else ''}"
             f": {len(t_index)} teacher windows (teacher train window accuracy "
             f"{t_acc:.3f}), alpha {config.distill_alpha:g}, temperature {config.distill_temperature:g}")
-    opt = torch.optim.AdamW([p for p in net.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay)
+    probe = None  # distilled features: a linear probe from the student's embedding to the teacher's (not exported)
+    if t_feats is not None:
+        with torch.no_grad():
+            dim = net.eval().embed(torch.zeros((2, *spec.model_input_shape))).shape[1]
+        probe = nn.Linear(dim, t_feats.shape[1])
+        t_feats = torch.from_numpy(t_feats)
+    params = [p for p in net.parameters() if p.requires_grad] + (list(probe.parameters()) if probe else [])
+    opt = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", factor=0.5, patience=4)
     loss_fn = nn.CrossEntropyLoss()
 
@@ -306,6 +350,8 @@ def fit(
         ckpt = torch.load(ckpt_path, weights_only=False)
         if (resumable_config(ckpt.get("config") or {}) == resumable_config(asdict(config)) and ckpt.get("spec") == spec.to_dict() and ckpt.get("labels") == labels):
             net.load_state_dict(ckpt["net"])
+            if probe is not None and ckpt.get("probe"):
+                probe.load_state_dict(ckpt["probe"])
             opt.load_state_dict(ckpt["opt"])
             sched.load_state_dict(ckpt["sched"])
             state = ckpt["state"]
@@ -313,6 +359,12 @@ def fit(
         else:
             say(f"{ckpt_path} belongs to another configuration: starting afresh")
     history = [EpochStats(**h) for h in state["history"]]
+    box: dict[str, torch.Tensor] = {}
+
+    def forward_keeping_features(inp: torch.Tensor) -> torch.Tensor:  # the probe needs the embedding as well
+        box["features"] = net.embed(inp)
+        return net.classify(box["features"])
+
     fixed = random_windows(train, spec, config.windows_per_clip, np.random.default_rng([config.seed, 10**6]))
     stopped = "max_epochs"
 
@@ -330,6 +382,7 @@ def fit(
                      for k in rng.choice(ks, size=min(len(ks), config.windows_per_clip), replace=False)]
             index = [teacher[0][k] for k in picks]
             soft = torch.from_numpy(teacher[1][picks])
+            epoch_feats = t_feats[picks] if t_feats is not None else None
         if "shift" in config.augment:
             index = _shifted(index, train, spec, rng)
         order = rng.permutation(len(index))
@@ -352,7 +405,8 @@ def fit(
                 x = _specaugment(x, rng)
             xt = torch.from_numpy(x).contiguous(memory_format=torch.channels_last)
             yt = torch.from_numpy(y_train[[c for c, _ in sub]])
-            logits, loss, lam, perm = mixup_forward(model, xt, yt, loss_fn, rng, "mixup" in config.augment)
+            logits, loss, lam, perm = mixup_forward(forward_keeping_features if probe is not None else model, xt,
+                                                    yt, loss_fn, rng, "mixup" in config.augment)
             if soft is not None:  # distillation: the teacher's softened answers on the same windows
                 temp = config.distill_temperature
                 target = torch.softmax(soft[torch.from_numpy(np.asarray(sel[rank::size]))] / temp, dim=1)
@@ -360,6 +414,11 @@ def fit(
                     target = lam * target + (1 - lam) * target[perm]
                 kd = nn.functional.kl_div(torch.log_softmax(logits / temp, dim=1), target, reduction="batchmean")
                 loss = config.distill_alpha * temp * temp * kd + (1 - config.distill_alpha) * loss
+            if probe is not None:  # the teacher's features of the same windows (mixed as the inputs were)
+                goal = epoch_feats[torch.from_numpy(np.asarray(sel[rank::size]))]
+                if perm is not None:
+                    goal = lam * goal + (1 - lam) * goal[perm]
+                loss = loss + config.distill_features * nn.functional.mse_loss(probe(box["features"]), goal)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -395,6 +454,7 @@ def fit(
         if rank == 0:  # one checkpoint
             _save_atomic({"config": asdict(config), "spec": spec.to_dict(), "labels": labels,
                           "net": net.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                          "probe": probe.state_dict() if probe is not None else None,
                           "state": state}, ckpt_path)
         say(f"epoch {epoch:3d}  loss {stats.train_loss:.3f} acc {stats.train_acc:.3f} | valid loss {v_loss:.3f} "
             f"acc {v_acc:.3f} track {v_track:.3f} | {stats.windows_per_s:.0f} windows/s, {stats.seconds:.0f} s"

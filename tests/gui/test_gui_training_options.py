@@ -75,10 +75,16 @@ def test_musicnn_options_show_only_for_musicnn_and_reach_the_command(qtbot, wind
     assert options.input.isEnabled()
     assert not options.student.oof.isEnabled()  # no teacher yet
     options.student.teacher.set_text(teacher)
+    assert not options.student.views.isEnabled()  # views need out-of-fold answers
     options.student.oof.setValue(5)
+    assert options.student.views.isEnabled()
+    options.student.views.setValue(4)
     options.student.init_from.set_text(start)
     _, args = _args(options)
-    assert (args.distill, args.distill_oof, args.init_from) == (teacher, 5, start)
+    assert (args.distill, args.distill_oof, args.distill_views, args.init_from) == (teacher, 5, 4, start)
+    options.student.oof.setValue(1)  # off: no views either (the CLI would refuse them)
+    assert not options.student.views.isEnabled() and "--distill-views" not in _args(options)[0]
+    options.student.oof.setValue(5)
     assert args.hidden == options.hidden.value() and args.width == options.width.value()
     options.arch.setCurrentText("musicnn_transfer")
     argv, args = _args(options)

@@ -153,39 +153,57 @@ class StudentOptions(QGroupBox):
         self.oof.setToolTip("out-of-fold teacher answers: K > 1 fits the teacher's head K times, each on the other "
                             "clips, so the answer on a window comes from a head that never saw it (off: the "
                             "teacher's own head answers windows it was trained on, over-confidently)")
+        self.views = QSpinBox(self)
+        self.views.setRange(0, 16)
+        self.views.setSpecialValueText("none")
+        self.views.setToolTip("teacher views: the teacher also answers this many altered copies of every train "
+                              "clip (another clip of its fold mixed in, tempo, pitch, tilt), and this model learns "
+                              "those answers too; needs out-of-fold K > 1. Each view costs the teacher one pass "
+                              "over the clip (cached for the next run)")
         self.init_from = ModelField("from scratch", "Start from a model", self)
         self.init_from.setToolTip("start from this model's weights instead of from scratch (a run of the same "
                                   "architecture, width, hidden size and input)")
         form = QFormLayout(self)
         form.addRow("Teacher", self.teacher)
         form.addRow("Out-of-fold K", self.oof)
+        form.addRow("Views per clip", self.views)
         form.addRow("Start from", self.init_from)
         self.teacher.changed.connect(self._teacher_changed)
-        self.oof.valueChanged.connect(lambda _v: self.changed.emit())
+        self.oof.valueChanged.connect(lambda _v: self._teacher_changed())
+        self.views.valueChanged.connect(lambda _v: self.changed.emit())
         self.init_from.changed.connect(self.changed.emit)
         self._teacher_changed()
 
     def _teacher_changed(self) -> None:
-        self.oof.setEnabled(bool(self.teacher.text()))
+        self._enable(self.teacher.isEnabled())
         self.changed.emit()
 
+    def _enable(self, on: bool) -> None:
+        has_teacher = bool(self.teacher.text())
+        self.oof.setEnabled(on and has_teacher)
+        self.views.setEnabled(on and has_teacher and self.oof.value() > 1)
+
     def set_editable(self, on: bool) -> None:
-        """Enable the fields (the K box only with a teacher)."""
+        """Enable the fields (the K box only with a teacher, the views box only with K > 1)."""
         for w in (self.teacher, self.init_from):
             w.setEnabled(on)
-        self.oof.setEnabled(on and bool(self.teacher.text()))
+        self._enable(on)
 
     def values(self) -> dict[str, object]:
-        """``distill`` (path or ""), ``distill_oof`` (0 = off) and ``init_from`` (path or "")."""
+        """``distill`` (path or ""), ``distill_oof`` (0 = off), ``distill_views`` (0 = none; only with K > 1)
+        and ``init_from`` (path or "")."""
         k = self.oof.value()
-        return {"distill": self.teacher.text(), "distill_oof": k if k > 1 else 0, "init_from": self.init_from.text()}
+        return {"distill": self.teacher.text(), "distill_oof": k if k > 1 else 0,
+                "distill_views": self.views.value() if k > 1 else 0, "init_from": self.init_from.text()}
 
     def set_values(self, values: dict) -> None:
-        """Set those of ``distill``, ``distill_oof`` and ``init_from`` that ``values`` holds."""
+        """Set those of ``distill``, ``distill_oof``, ``distill_views`` and ``init_from`` that ``values`` holds."""
         if "distill" in values:
             self.teacher.set_text(values["distill"] or "")
         if "distill_oof" in values:
             self.oof.setValue(max(1, int(values["distill_oof"] or 0)))
+        if "distill_views" in values:
+            self.views.setValue(int(values["distill_views"] or 0))
         if "init_from" in values:
             self.init_from.set_text(values["init_from"] or "")
 
@@ -197,6 +215,8 @@ class StudentOptions(QGroupBox):
             args += ["--distill", str(v["distill"])]
             if v["distill_oof"]:
                 args += ["--distill-oof", str(v["distill_oof"])]
+                if v["distill_views"]:
+                    args += ["--distill-views", str(v["distill_views"])]
         if v["init_from"]:
             args += ["--init-from", str(v["init_from"])]
         return args
