@@ -74,3 +74,16 @@ def test_tempo_and_band_shift_move_the_content():
     fast = _stretch(ramp, 2.0)
     assert fast.shape == (2, 20) and fast[0, 0] == 0.0 and fast[0, -1] == 39.0
     assert np.all(np.diff(fast[0]) > 0)
+
+
+def test_a_checkpoint_from_before_the_views_options_still_resumes():
+    """A run saved before --distill-views/--distill-features existed resumes under a config that leaves them off."""
+    from dataclasses import asdict
+
+    from training.trainer import TrainConfig, resumable_config
+
+    now = asdict(TrainConfig(architecture="resnet_bigru", epochs=40))
+    old = {k: v for k, v in now.items() if k not in ("distill_views", "distill_features")}
+    old["epochs"] = 20  # epochs may change between runs
+    assert resumable_config(old) == resumable_config(now)
+    assert resumable_config(old) != resumable_config(asdict(TrainConfig(architecture="resnet_bigru", distill_views=4)))

@@ -10,7 +10,7 @@ import copy
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +78,12 @@ RESUMABLE_FIELDS = ("epochs", "patience", "threads")
 
 
 def resumable_config(config: dict[str, Any]) -> dict[str, Any]:
-    """A TrainConfig dict without :data:`RESUMABLE_FIELDS` (what must match for a checkpoint to resume)."""
-    return {k: v for k, v in config.items() if k not in RESUMABLE_FIELDS}
+    """A TrainConfig dict without :data:`RESUMABLE_FIELDS` (what must match for a checkpoint to resume).
+
+    Fields a saved config lacks (it was written before they existed) count as their defaults, so a run keeps
+    resuming across versions that add an option it does not use."""
+    base = {f.name: f.default for f in fields(TrainConfig) if f.default is not MISSING}
+    return {k: v for k, v in {**base, **config}.items() if k not in RESUMABLE_FIELDS}
 
 
 @dataclass
