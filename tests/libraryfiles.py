@@ -27,8 +27,12 @@ def write_track(path: Path, seconds: float = 4.0, seed: int = 0, sr: int = 22050
     x = af.music_like(seconds, sr, seed=seed, channels=2)
     ext = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
-    if ext == ".wav":
+    if ext in (".wav", ".wave"):
         return af.write_wav(path, x, sr)
+    if ext in (".aif", ".aiff", ".aifc", ".au"):  # float AIFF is written as AIFF-C (FORM....AIFC)
+        fmt, subtype = ("AU", "PCM_16") if ext == ".au" else ("AIFF", "FLOAT" if ext == ".aifc" else "PCM_16")
+        sf.write(str(path), x, sr, format=fmt, subtype=subtype)
+        return path
     if ext == ".flac":
         return af.write_flac(path, x, sr)
     if ext == ".ogg":

@@ -1,9 +1,10 @@
 """Genre tags with mutagen: read, plan, write (safely), and undo exactly.
 
-Where the genre goes: ``GENRE`` Vorbis comments (FLAC, Ogg Vorbis, Opus), the ID3 ``TCON`` frame (MP3), ``©gen``
-(M4A/MP4; an old numeric ``gnre`` atom counts as a genre too). Existing genres are kept unless ``overwrite``.
-Before a file is touched its old value is journalled in the library database, so :func:`undo_tags` can put it
-back exactly (a tag block that did not exist is removed again). A write happens on a copy beside the file that
+Where the genre goes: ``GENRE`` Vorbis comments (FLAC, Ogg Vorbis, Opus), the ID3 ``TCON`` frame (MP3; WAV and
+AIFF/AIFF-C in their ID3 chunk, ``id3 `` / ``ID3 ``), ``©gen`` (M4A/MP4; an old numeric ``gnre`` atom counts as a
+genre too). Existing genres are kept unless ``overwrite``. Before a file is touched its old value is journalled in
+the library database, so :func:`undo_tags` can put it back exactly (a tag block that did not exist is removed
+again: the ID3 tag of an MP3, the ID3 chunk of a WAV or AIFF). A write happens on a copy beside the file that
 then replaces it in one step: a write that fails (read-only file, full disk) leaves the file as it was. Only
 metadata changes; the audio stream is not re-encoded (the tests decode files before and after).
 """
@@ -30,7 +31,10 @@ GENRE_NAMES = {"blues": "Blues", "classical": "Classical", "country": "Country",
                "rock": "Rock"}
 
 KINDS = {".flac": "vorbis", ".ogg": "vorbis", ".oga": "vorbis", ".opus": "vorbis", ".mp3": "id3",
+         ".wav": "id3", ".wave": "id3", ".aif": "id3", ".aiff": "id3", ".aifc": "id3",
          ".m4a": "mp4", ".m4b": "mp4", ".mp4": "mp4"}
+#: Files whose ID3 tag lives in a chunk of their own (RIFF ``id3 ``, AIFF ``ID3 ``) rather than at the start.
+ID3_CHUNK = frozenset({".wav", ".wave", ".aif", ".aiff", ".aifc"})
 
 
 class TagError(GenreLabError):
@@ -43,7 +47,8 @@ def display_genre(label: str) -> str:
 
 
 def tag_kind(path: str | os.PathLike[str]) -> str | None:
-    """'vorbis', 'id3' or 'mp4' for the formats whose genre tag GenreLab writes; None for the others."""
+    """'vorbis', 'id3' (MP3, WAV, AIFF) or 'mp4' for the formats whose genre tag GenreLab writes; None for the
+    others."""
     return KINDS.get(Path(path).suffix.lower())
 
 
@@ -60,14 +65,19 @@ class TagState:
 
 def _open(path: str, kind: str):
     import mutagen
+    from mutagen.aiff import AIFF
     from mutagen.flac import FLAC
     from mutagen.mp3 import MP3
     from mutagen.mp4 import MP4
     from mutagen.oggopus import OggOpus
     from mutagen.oggvorbis import OggVorbis
+    from mutagen.wave import WAVE
 
     suffix = Path(path).suffix.lower()
-    cls = {"id3": MP3, "mp4": MP4}.get(kind) or {".flac": FLAC, ".opus": OggOpus}.get(suffix, OggVorbis)
+    if kind == "id3":
+        cls = {".wav": WAVE, ".wave": WAVE, ".aif": AIFF, ".aiff": AIFF, ".aifc": AIFF}.get(suffix, MP3)
+    else:
+        cls = {"mp4": MP4}.get(kind) or {".flac": FLAC, ".opus": OggOpus}.get(suffix, OggVorbis)
     try:
         return cls(path)
     except mutagen.MutagenError as exc:
@@ -153,11 +163,11 @@ def _save(f, kind: str, path: str) -> None:
 
 
 def _remove_container(f, kind: str, path: str) -> None:
-    if kind == "id3":
+    if kind == "id3" and Path(path).suffix.lower() not in ID3_CHUNK:  # MP3: the ID3v2 tag at the start
         from mutagen.id3 import delete
 
         delete(path, delete_v1=False, delete_v2=True)
-    else:
+    else:  # the whole tag block; for WAV/AIFF the ID3 chunk (and the RIFF/FORM size shrinks back)
         f.delete(path)
 
 
