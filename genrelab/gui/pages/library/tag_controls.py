@@ -23,8 +23,8 @@ class TagControls(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel("Tags:"))
         self.write_button = QPushButton("Write genre tags…")
-        self.write_button.setToolTip("Write each track's genre into its file (GENRE, ID3 TCON, ©gen); "
-                                     "you see every change first")
+        self.write_button.setToolTip("Write each track's genre into its file (FLAC, Ogg, Opus: GENRE; MP3, WAV, "
+                                     "AIFF: ID3 TCON; M4A: ©gen); you see every change first")
         self.overwrite = QCheckBox("overwrite existing")
         self.overwrite.setToolTip("Replace genre tags the files already have (off: those files are left alone)")
         self.undo_button = QPushButton("Undo tag writes…")
