@@ -70,6 +70,9 @@ def test_the_paper_model_ships_beside_it_distilled_from_musicnn():
     p = card.provenance
     assert "distilled from" in p["initialisation"] and "musicnn" in p["initialisation"]
     assert "--distill" in p["command"] and "noise level" in card.notes
+    # the teacher is the default model shipped beside it, answering views of the train clips out-of-fold
+    assert "--distill-views" in p["command"] and "--distill-oof" in p["command"]
+    assert "altered views" in p["initialisation"] and "0.70" in card.notes  # says the goal is not reached
 
 
 def test_shipped_model_runs_on_one_window_and_a_batch(shipped):
