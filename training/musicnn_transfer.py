@@ -252,6 +252,19 @@ def _span_embeddings(net, clips, index, spec: FeatureSpec, cache: Path, key: str
     return out
 
 
+def _load_teacher(model_path: Path, spec: FeatureSpec, workdir: Path):
+    """(net in eval mode, card, feature cache folder) of a musicnn teacher for a student trained on ``spec``;
+    ValueError when it is not a musicnn transfer model or reads other features (its ``top_db`` may differ)."""
+    from genrelab.model.torch_weights import net_from_onnx
+
+    net, card = net_from_onnx(Path(model_path))
+    if card.architecture != "musicnn_transfer":
+        raise ValueError(f"{model_path}: the teacher must be a musicnn_transfer model (not {card.architecture})")
+    if card.spec.with_(top_db=spec.top_db) != spec:
+        raise ValueError(f"{model_path}: the teacher was trained on other features than the student")
+    return net.eval(), card, Path(os.environ.get("GENRELAB_MUSICNN_CACHE", Path(workdir) / "musicnn-cache"))
+
+
 def teacher_logits(model_path: Path, clips, index, spec: FeatureSpec, workdir: Path, *, log=None,
                    cancel=None, oof_folds: int = 0, seed: int = 0) -> np.ndarray:
     """A musicnn transfer model's logits (N, n_classes) on windows ``index`` (its features from the cache).
@@ -266,15 +279,8 @@ def teacher_logits(model_path: Path, clips, index, spec: FeatureSpec, workdir: P
     """
     import torch
 
-    from genrelab.model.torch_weights import net_from_onnx
-
-    net, card = net_from_onnx(Path(model_path))
-    if card.architecture != "musicnn_transfer":
-        raise ValueError(f"{model_path}: the teacher must be a musicnn_transfer model (not {card.architecture})")
-    if card.spec.with_(top_db=spec.top_db) != spec:
-        raise ValueError(f"{model_path}: the teacher was trained on other features than the student")
-    cache = Path(os.environ.get("GENRELAB_MUSICNN_CACHE", Path(workdir) / "musicnn-cache"))
-    emb = cached_embeddings(net.eval(), clips, index, card.spec, cache, log=log, cancel=cancel)
+    net, card, cache = _load_teacher(model_path, spec, workdir)
+    emb = cached_embeddings(net, clips, index, card.spec, cache, log=log, cancel=cancel)
     if oof_folds > 1:
         from sklearn.linear_model import LogisticRegression
         from sklearn.preprocessing import StandardScaler
@@ -315,17 +321,10 @@ def teacher_view_logits(model_path: Path, train, views, source, index, spec: Fea
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
     from sklearn.preprocessing import StandardScaler
 
-    from genrelab.model.torch_weights import net_from_onnx
     from training.clips import all_windows
     from training.views import view_folds
 
-    net, card = net_from_onnx(Path(model_path))
-    if card.architecture != "musicnn_transfer":
-        raise ValueError(f"{model_path}: the teacher must be a musicnn_transfer model (not {card.architecture})")
-    if card.spec.with_(top_db=spec.top_db) != spec:
-        raise ValueError(f"{model_path}: the teacher was trained on other features than the student")
-    cache = Path(os.environ.get("GENRELAB_MUSICNN_CACHE", Path(workdir) / "musicnn-cache"))
-    net = net.eval()
+    net, card, cache = _load_teacher(model_path, spec, workdir)
     dense = all_windows(train, card.spec, 0.75)
     x_dense = cached_embeddings(net, train, dense, card.spec, cache, log=log, cancel=cancel)
     n_train = len(train)
