@@ -23,7 +23,7 @@ from genrelab.errors import Cancelled
 from genrelab.model.nets import build
 from genrelab.progress import CancelToken
 from training import distributed
-from training.clips import Clip, all_windows, batch_inputs, batch_raw, random_windows
+from training.clips import Clip, all_windows, batch_inputs, batch_raw, random_windows, rows_by_clip
 
 AUGMENTATIONS = ("specaugment", "mixup", "gain", "shift")
 
@@ -192,7 +192,7 @@ def predict_clips(net: nn.Module, clips: list[Clip], spec: FeatureSpec, hop_s: f
 def _predict_clips_span(net: nn.Module, clips: list[Clip], spec: FeatureSpec,
                         index: list[tuple[int, int]]) -> np.ndarray:
     from genrelab.model.span import columns_for, scaled_spans
-    from training.clips import fit_to_window, rows_by_clip
+    from training.clips import fit_to_window
 
     context = columns_for(net.context_s, spec)
     out = np.zeros((len(index), net.head[-1].out_features), np.float32)
@@ -329,9 +329,7 @@ def fit(
             t_logits = teacher_logits(Path(config.distill), train, t_index, spec, workdir, log=say, cancel=cancel,
                                       oof_folds=config.distill_oof, seed=config.seed)
         teacher = (t_index, t_logits)
-        by_clip: dict[int, list[int]] = {}
-        for k, (c, _s) in enumerate(t_index):
-            by_clip.setdefault(c, []).append(k)
+        by_clip = rows_by_clip(t_index)
         t_acc = float((teacher[1].argmax(1) == y_train[[c for c, _ in t_index]]).mean())
         say(f"distilling from {config.distill}{f' (out-of-fold, {config.distill_oof} folds)' if config.distill_oof else ''}"
             f": {len(t_index)} teacher windows (teacher train window accuracy "
