@@ -75,11 +75,45 @@ def test_a_student_trains_on_views_and_teacher_features(setup, cache, tmp_path, 
                          distill=str(teacher), distill_oof=3, distill_views=1, distill_features=1.0,
                          distill_alpha=0.9, distill_temperature=1.0)
     said = []
-    result = fit(train, valid, spec, list(card.labels), config, tmp_path / "run", log=said.append)
+    # a user's own dataset: 3 of the teacher's 10 genres (the teacher's answers are cut to them)
+    result = fit(train, valid, spec, sorted(GENRES), config, tmp_path / "run", log=said.append)
     assert len(result.history) == 2
+    assert result.net.classifier.out_features == 3
     assert any(f"{len(train)} teacher views of the {len(train)} train clips" in s for s in said), said
     assert any("features on 64 principal axes" in s for s in said), said
     ckpt = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=False)
     assert ckpt["probe"]["weight"].shape[0] == 64  # the probe is kept in the checkpoint, to resume
     # the exported net is the plain ResNet-BiGRU: the probe is not part of it
     assert not any(k.startswith("probe") for k in result.net.state_dict())
+
+
+def test_a_teacher_takes_the_students_columns_up_to_a_rounded_stride(setup, tmp_path):
+    """The Training page types the GTZAN stride as 3.3368: the shipped teacher (3.33677...) must accept it; other
+    columns (a stride of 1, other bands) are refused in one line that says what differs."""
+    from training.musicnn_transfer import same_columns, teacher_logits
+
+    teacher, card, spec, train, _ = setup
+    assert same_columns(card.spec, spec.with_(frame_stride=3.3368))
+    assert not same_columns(card.spec, spec.with_(frame_stride=1.0))
+    assert not same_columns(card.spec, spec.with_(n_mels=96))
+    other = spec.with_(frame_stride=1.0)
+    with pytest.raises(ValueError, match=r"frame_stride 3\.33677\d* \(teacher\) vs 1\.0"):
+        teacher_logits(teacher, train, all_windows(train, other, 3.0), other, tmp_path)
+
+
+def test_the_teachers_answers_are_cut_to_the_runs_genres(setup, cache, tmp_path, monkeypatch):
+    """A run on 3 genres gets the teacher's answers for those 3, in its own order; a genre the teacher does not
+    know is refused in one line."""
+    teacher, card, spec, train, _ = setup
+    monkeypatch.setenv("GENRELAB_MUSICNN_CACHE", str(cache))
+    views, source, _ = make_views(train, 1, 3, seed=0)
+    index = all_windows(train + views, spec, spec.window_s)
+    full, _ = teacher_view_logits(teacher, train, views, source, index, spec, tmp_path, folds=3, seed=0)
+    mine = ["metal", "blues", "classical"]
+    cut, _ = teacher_view_logits(teacher, train, views, source, index, spec, tmp_path, folds=3, seed=0,
+                                 labels=mine)
+    np.testing.assert_allclose(cut, full[:, [list(card.labels).index(x) for x in mine]], atol=1e-6)
+    odd = [Clip(c.clip_id, "shoegaze" if i == 0 else c.label, c.group, c.db) for i, c in enumerate(train)]
+    with pytest.raises(ValueError, match="the teacher does not know shoegaze"):
+        teacher_view_logits(teacher, odd, [], [], all_windows(odd, spec, 3.0), spec, tmp_path, folds=3, seed=0,
+                            labels=sorted({c.label for c in odd}))

@@ -252,22 +252,49 @@ def _span_embeddings(net, clips, index, spec: FeatureSpec, cache: Path, key: str
     return out
 
 
-def _load_teacher(model_path: Path, spec: FeatureSpec, workdir: Path):
+def same_columns(teacher: FeatureSpec, student: FeatureSpec) -> bool:
+    """Whether a teacher can answer the student's windows: the same features up to the level floor
+    (``top_db``, which each model applies itself) and to the rounding of the frame stride (a stride typed to 4
+    decimals, e.g. 3.3368 for the GTZAN images' 3.33677..., moves no column by more than a frame's 1/100 in 30 s),
+    with the same number of columns per window."""
+    if abs(teacher.frame_stride - student.frame_stride) > 1e-4 * teacher.frame_stride:
+        return False
+    if teacher.window_columns != student.window_columns:
+        return False
+    return teacher.with_(top_db=student.top_db, frame_stride=student.frame_stride) == student
+
+
+def _load_teacher(model_path: Path, spec: FeatureSpec, workdir: Path, labels: list[str] | None = None):
     """(net in eval mode, card, feature cache folder) of a musicnn teacher for a student trained on ``spec``;
-    ValueError when it is not a musicnn transfer model or reads other features (its ``top_db`` may differ)."""
+    ValueError when it is not a musicnn transfer model, reads other features (its ``top_db`` may differ) or does
+    not know every genre in ``labels`` (the student's)."""
     from genrelab.model.torch_weights import net_from_onnx
 
     net, card = net_from_onnx(Path(model_path))
     if card.architecture != "musicnn_transfer":
         raise ValueError(f"{model_path}: the teacher must be a musicnn_transfer model (not {card.architecture})")
-    if card.spec.with_(top_db=spec.top_db) != spec:
-        raise ValueError(f"{model_path}: the teacher was trained on other features than the student")
+    if not same_columns(card.spec, spec):
+        differ = [f"{k} {a} (teacher) vs {b}" for k, a in card.spec.to_dict().items()
+                  if k != "top_db" and a != (b := spec.to_dict().get(k))]
+        raise ValueError(f"{Path(model_path).name}: the teacher reads other features than this run "
+                         f"({'; '.join(differ)}): give this run the teacher's")
+    unknown = [x for x in labels or () if x not in card.labels]
+    if unknown:
+        raise ValueError(f"{Path(model_path).name}: the teacher does not know {', '.join(unknown)} (it knows "
+                         f"{', '.join(card.labels)}): a teacher must know every genre of the run")
     return net.eval(), card, Path(os.environ.get("GENRELAB_MUSICNN_CACHE", Path(workdir) / "musicnn-cache"))
 
 
+def _student_columns(answers: np.ndarray, card, labels: list[str] | None) -> np.ndarray:
+    """A teacher's answers (N, its classes) cut to the student's ``labels``, in their order (all when None): a
+    softmax over them is the teacher's answer given that the music is one of the student's genres."""
+    return answers if labels is None else answers[:, [list(card.labels).index(x) for x in labels]]
+
+
 def teacher_logits(model_path: Path, clips, index, spec: FeatureSpec, workdir: Path, *, log=None,
-                   cancel=None, oof_folds: int = 0, seed: int = 0) -> np.ndarray:
-    """A musicnn transfer model's logits (N, n_classes) on windows ``index`` (its features from the cache).
+                   cancel=None, oof_folds: int = 0, seed: int = 0, labels: list[str] | None = None) -> np.ndarray:
+    """A musicnn transfer model's logits (N, n_classes) on windows ``index`` (its features from the cache);
+    with ``labels`` (the student's genres, which the teacher must know) only those columns, in that order.
 
     The teacher sees the windows as its own spec scales them (its ``top_db`` may differ from the student's);
     the windows must be the same columns (same bands, stride and length).
@@ -279,14 +306,14 @@ def teacher_logits(model_path: Path, clips, index, spec: FeatureSpec, workdir: P
     """
     import torch
 
-    net, card, cache = _load_teacher(model_path, spec, workdir)
+    net, card, cache = _load_teacher(model_path, spec, workdir, labels)
     emb = cached_embeddings(net, clips, index, card.spec, cache, log=log, cancel=cancel)
     if oof_folds > 1:
         from sklearn.linear_model import LogisticRegression
         from sklearn.preprocessing import StandardScaler
 
-        labels = sorted({c.label for c in clips})
-        y = np.array([labels.index(clips[c].label) for c, _ in index])
+        present = sorted({c.label for c in clips})
+        y = np.array([present.index(clips[c].label) for c, _ in index])
         clip_of = np.array([c for c, _ in index])
         fold_of_clip = np.random.default_rng(seed).permutation(len(clips)) % oof_folds
         out = np.zeros((len(index), len(card.labels)), np.float32)
@@ -295,17 +322,17 @@ def teacher_logits(model_path: Path, clips, index, spec: FeatureSpec, workdir: P
             scaler = StandardScaler().fit(emb[~held])
             model = LogisticRegression(C=0.01, max_iter=3000).fit(scaler.transform(emb[~held]), y[~held])
             proba = np.full((held.sum(), len(card.labels)), 1e-6)
-            proba[:, [card.labels.index(labels[k]) for k in model.classes_]] = model.predict_proba(
+            proba[:, [card.labels.index(present[k]) for k in model.classes_]] = model.predict_proba(
                 scaler.transform(emb[held]))
             out[held] = np.log(np.maximum(proba, 1e-6))
-        return out
+        return _student_columns(out, card, labels)
     with torch.inference_mode():
-        return net.classify(torch.from_numpy(emb)).numpy()
+        return _student_columns(net.classify(torch.from_numpy(emb)).numpy(), card, labels)
 
 
 def teacher_view_logits(model_path: Path, train, views, source, index, spec: FeatureSpec, workdir: Path, *,
                         folds: int, seed: int, log=None, cancel=None,
-                        components: int = 0) -> tuple[np.ndarray, np.ndarray | None]:
+                        components: int = 0, labels: list[str] | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """A musicnn teacher's out-of-fold log-probabilities (N, n_classes) on windows ``index`` of ``train + views``.
 
     The teacher's own recipe, refitted per clip fold: its features of every train window at 0.75-s hops, a
@@ -324,7 +351,7 @@ def teacher_view_logits(model_path: Path, train, views, source, index, spec: Fea
     from training.clips import all_windows
     from training.views import view_folds
 
-    net, card, cache = _load_teacher(model_path, spec, workdir)
+    net, card, cache = _load_teacher(model_path, spec, workdir, labels)
     dense = all_windows(train, card.spec, 0.75)
     x_dense = cached_embeddings(net, train, dense, card.spec, cache, log=log, cancel=cancel)
     n_train = len(train)
@@ -332,7 +359,6 @@ def teacher_view_logits(model_path: Path, train, views, source, index, spec: Fea
     view_index = [(index[k][0] - n_train, index[k][1]) for k in view_rows]
     x_views = cached_embeddings(net, views, view_index, card.spec, cache, log=log, cancel=cancel) if view_rows \
         else np.zeros((0, x_dense.shape[1]), np.float32)
-    labels = sorted({c.label for c in train})
     y_dense = np.array([card.labels.index(train[c].label) for c, _ in dense])
     clip_dense = np.array([c for c, _ in dense])
     scaler = StandardScaler().fit(x_dense)
@@ -376,10 +402,10 @@ def teacher_view_logits(model_path: Path, train, views, source, index, spec: Fea
             if targets is not None:
                 targets[rows] = pca.transform(np.asarray(feats)) / norm
     if log:
-        log(f"teacher views: LDA per fold ({folds}), temperature {temp:.2f}, {len(labels)} genres"
+        log(f"teacher views: LDA per fold ({folds}), temperature {temp:.2f}, {len({c.label for c in train})} genres"
             + (f", features on {components} principal axes "
                f"({pca.explained_variance_ratio_.sum():.0%} of their variance)" if components else ""))
-    return out, targets
+    return _student_columns(out, card, labels), targets
 
 
 def fit_frozen(train, valid, spec: FeatureSpec, labels: list[str], config, workdir: Path, *, on_epoch=None,

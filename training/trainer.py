@@ -320,14 +320,14 @@ def fit(
             t_logits, t_feats = teacher_view_logits(
                 Path(config.distill), train, views, source, t_index, spec, workdir, folds=config.distill_oof,
                 seed=config.seed, log=say, cancel=cancel,
-                components=FEATURE_COMPONENTS if config.distill_features else 0)
+                components=FEATURE_COMPONENTS if config.distill_features else 0, labels=labels)
             say(f"{len(views)} teacher views of the {len(train)} train clips")
             train = train + views
             y_train = np.concatenate([y_train, y_train[source]])
         else:
             t_index = all_windows(train, spec, spec.window_s)
             t_logits = teacher_logits(Path(config.distill), train, t_index, spec, workdir, log=say, cancel=cancel,
-                                      oof_folds=config.distill_oof, seed=config.seed)
+                                      oof_folds=config.distill_oof, seed=config.seed, labels=labels)
         teacher = (t_index, t_logits)
         by_clip = rows_by_clip(t_index)
         t_acc = float((teacher[1].argmax(1) == y_train[[c for c, _ in t_index]]).mean())
